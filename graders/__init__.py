@@ -1,0 +1,1 @@
+"""Graders for the course: the grading engine and one test package per assignment."""

@@ -1,0 +1,1 @@
+"""Graders for a1_backprop: NumPy layers from scratch."""

@@ -1,0 +1,1 @@
+"""The grading engine: configuration, isolation, comparison, scoring, reports."""

@@ -1,0 +1,141 @@
+"""The worker: the only process where a student's code runs during batch grading.
+
+It imports the submission from a scratch copy, answers the judge's requests
+(import, getattr, call, ...) with plain data, and holds every non-plain object
+itself. It never judges anything: a worker that lies, crashes or hangs can
+only lose its own points.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import resource
+import signal
+import sys
+from typing import Any
+
+import numpy as np
+
+from .codec import Handle, decode, encode
+from .errors import StudentError, missing_attribute, student_error_from
+
+
+def serve(conn: Any, directory: str, memory_mb: int, output_bytes: int, output_file: str) -> None:
+    """Entry point of the worker process (runs until the judge closes the pipe)."""
+    os.setsid()  # own process group: the judge can kill everything we start
+    _redirect_output(output_file)
+    _apply_limits(memory_mb, output_bytes)
+    os.chdir(directory)
+    sys.path.insert(0, directory)
+    sys.dont_write_bytecode = True
+    _Server(conn, directory).run()
+
+
+def _redirect_output(output_file: str) -> None:
+    fd = os.open(output_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _apply_limits(memory_mb: int, output_bytes: int) -> None:
+    # Address space is measured from what the preloaded libraries already
+    # mapped, so the limit is what the student's code may add.
+    current = _vm_size_bytes()
+    resource.setrlimit(resource.RLIMIT_AS, (current + memory_mb * 2**20,) * 2)
+    # Files (and the redirected output) stop growing at the cap; ignoring
+    # SIGXFSZ turns the overrun into an OSError in the student's own call.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (output_bytes,) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _vm_size_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class _Server:
+    def __init__(self, conn: Any, directory: str) -> None:
+        self.conn = conn
+        self.directory = directory
+        self.objects: dict[int, Any] = {}
+        self.next_id = 1
+
+    def run(self) -> None:
+        while True:
+            try:
+                request = decode(self.conn.recv_bytes())
+            except EOFError:
+                return
+            try:
+                reply = {"ok": self.dispatch(request)}
+            except StudentError as err:
+                reply = {"error": _error_dict(err)}
+            except BaseException as exc:  # noqa: BLE001 - SystemExit too: the student's, not ours
+                reply = {"error": _error_dict(student_error_from(exc, self.directory))}
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            try:
+                message = encode(reply, self.handle)
+            except Exception as exc:  # noqa: BLE001 - e.g. an unencodable value
+                message = encode({"error": _error_dict(student_error_from(exc, self.directory))})
+            self.conn.send_bytes(message)
+
+    def handle(self, obj: Any) -> Handle:
+        self.objects[self.next_id] = obj
+        self.next_id += 1
+        cls = type(obj)
+        return Handle(self.next_id - 1, f"{cls.__module__}.{cls.__qualname__}")
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, Handle):
+            return self.objects[value.id]
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.resolve(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    def dispatch(self, request: dict) -> Any:
+        op = request["op"]
+        if op == "import":
+            return {"value": importlib.import_module(request["name"])}
+        target = self.resolve(request.get("target"))
+        if op == "getattr":
+            try:
+                return {"value": getattr(target, request["name"])}
+            except AttributeError:
+                raise missing_attribute(target, request["name"]) from None
+        if op == "call":
+            return self.call(target, self.resolve(request["args"]), self.resolve(request["kwargs"]))
+        if op == "set_inplace":
+            getattr(target, request["attr"])[request["key"]][...] = request["value"]
+            return {"value": None}
+        if op == "type_names":
+            return {"value": [f"{c.__module__}.{c.__qualname__}" for c in type(target).__mro__]}
+        raise ValueError(f"unknown request {op!r}")
+
+    def call(self, target: Any, args: tuple, kwargs: dict) -> dict:
+        """Call, and report which array arguments the student's code modified."""
+        before = {**{i: a.copy() for i, a in enumerate(args) if isinstance(a, np.ndarray)},
+                  **{k: a.copy() for k, a in kwargs.items() if isinstance(a, np.ndarray)}}
+        value = target(*args, **kwargs)
+        mutated = []
+        for key, old in before.items():
+            new = args[key] if isinstance(key, int) else kwargs[key]
+            if new.shape != old.shape or not np.array_equal(new, old, equal_nan=True):
+                mutated.append([key, new])
+        return {"value": value, "mutated": mutated}
+
+
+def _error_dict(err: StudentError) -> dict:
+    return {"kind": err.kind, "message": err.message, "where": err.where, "traceback": err.traceback,
+            "class": type(err).__name__}

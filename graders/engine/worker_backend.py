@@ -1,0 +1,226 @@
+"""The judge's side of a worker: start it, talk to it, stop it.
+
+Workers are forked from a multiprocessing *forkserver* that has already
+imported the assignment's heavy libraries (NumPy, Keras), so a new worker per
+submission costs a fork, not a TensorFlow import, and no two students ever
+share a process state.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import worker
+from .codec import CodecError, Handle, decode, encode
+from .config import Limits
+from .errors import StudentCrash, StudentError, StudentTimeout, SubmissionProblem, import_problem
+
+_forkserver_preload: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A handle plus the worker generation it belongs to: handles die with their worker."""
+
+    generation: int
+    handle: Handle
+
+
+def _context(preload: tuple[str, ...]) -> multiprocessing.context.BaseContext:
+    """The forkserver context; its preload list is fixed by the first caller."""
+    global _forkserver_preload
+    ctx = multiprocessing.get_context("forkserver")
+    if _forkserver_preload is None:
+        _forkserver_preload = tuple(preload)
+        ctx.set_forkserver_preload(["graders.engine.worker", *preload])
+    return ctx
+
+
+class WorkerBackend:
+    """Runs one submission's code in a limited child process."""
+
+    def __init__(self, directory: Path, limits: Limits, preload: tuple[str, ...] = ("numpy",)) -> None:
+        self.source = directory.resolve()
+        self.limits = limits
+        self.preload = preload
+        self.generation = 0
+        self._process: Any = None
+        self._conn: Any = None
+        self._scratch: str | None = None
+        self._test_deadline: float | None = None
+        self._budget_end = time.monotonic() + limits.submission_seconds
+
+    # -- the Backend protocol -------------------------------------------------
+    def import_module(self, name: str) -> Any:
+        try:
+            return self._request({"op": "import", "name": name}, f"importing {name}.py")
+        except (StudentTimeout, StudentCrash):
+            raise
+        except StudentError as err:
+            raise import_problem(name, err) from None
+
+    def getattr(self, target: Any, name: str) -> Any:
+        return self._request({"op": "getattr", "target": self._own(target), "name": name}, f"reading .{name}")
+
+    def call(self, target: Any, args: tuple, kwargs: dict) -> Any:
+        reply = self._request(
+            {"op": "call", "target": self._own(target), "args": self._own(list(args)),
+             "kwargs": self._own(kwargs)},
+            "your function", raw=True,
+        )
+        for key, new in reply.get("mutated", []):
+            original = args[key] if isinstance(key, int) else kwargs[key]
+            _mirror(original, new)
+        return self._tag(reply["value"])
+
+    def set_inplace(self, target: Any, attr: str, key: str, value: Any) -> None:
+        self._request({"op": "set_inplace", "target": self._own(target), "attr": attr,
+                       "key": key, "value": value}, f"setting {attr}[{key!r}]")
+
+    def type_names(self, target: Any) -> list[str]:
+        return self._request({"op": "type_names", "target": self._own(target)}, "type")
+
+    def set_deadline(self, seconds: float | None) -> None:
+        self._test_deadline = None if seconds is None else time.monotonic() + seconds
+
+    def close(self) -> None:
+        self._stop()
+
+    # -- plumbing --------------------------------------------------------------
+    def _own(self, value: Any) -> Any:
+        """Replace Refs by their handles, refusing those of a worker that is gone."""
+        if isinstance(value, Ref):
+            if value.generation != self.generation:
+                raise StudentCrash("an object from before an earlier crash or timeout was used again")
+            return value.handle
+        if isinstance(value, list):
+            return [self._own(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._own(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._own(v) for k, v in value.items()}
+        return value
+
+    def _tag(self, value: Any) -> Any:
+        if isinstance(value, Handle):
+            return Ref(self.generation, value)
+        if isinstance(value, list):
+            return [self._tag(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._tag(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._tag(v) for k, v in value.items()}
+        return value
+
+    def _request(self, request: dict, what: str, raw: bool = False) -> Any:
+        timeout = self._seconds_left(what)
+        if self._process is None:
+            self._start()
+        try:
+            self._conn.send_bytes(encode(request))
+            if not self._conn.poll(timeout):
+                self._stop()
+                raise StudentTimeout(self._limit_seconds(), what)
+            reply = decode(self._conn.recv_bytes())
+        except (EOFError, OSError, BrokenPipeError):
+            how = self._death_note()
+            self._stop()
+            raise StudentCrash(how) from None
+        except CodecError as err:
+            self._stop()
+            raise StudentCrash(f"it sent back something that is not plain data ({err})") from None
+        if not isinstance(reply, dict) or not ({"ok", "error"} & set(reply)):
+            self._stop()
+            raise StudentCrash("it sent back a malformed reply")
+        if "error" in reply:
+            raise _error_from(reply["error"])
+        ok = reply["ok"]
+        return ok if raw else self._tag(ok["value"])
+
+    def _seconds_left(self, what: str) -> float:
+        now = time.monotonic()
+        left = self._budget_end - now
+        if left <= 0:
+            raise StudentTimeout(self.limits.submission_seconds,
+                                 "the whole submission (total time limit reached before " + what + ")")
+        if self._test_deadline is not None:
+            left = min(left, self._test_deadline - now)
+            if left <= 0:
+                raise StudentTimeout(self.limits.test_seconds, "this test")
+        return left
+
+    def _limit_seconds(self) -> float:
+        if self._test_deadline is not None and self._test_deadline < self._budget_end:
+            return self.limits.test_seconds
+        return self.limits.submission_seconds
+
+    def _start(self) -> None:
+        self._scratch = tempfile.mkdtemp(prefix="course-worker-")
+        sandbox = os.path.join(self._scratch, "submission")
+        shutil.copytree(self.source, sandbox, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+        ctx = _context(self.preload)
+        parent, child = ctx.Pipe()
+        self._process = ctx.Process(
+            target=worker.serve,
+            args=(child, sandbox, self.limits.memory_mb, self.limits.output_kb * 1024,
+                  os.path.join(self._scratch, "output.txt")),
+            daemon=True,
+        )
+        self._process.start()
+        child.close()
+        self._conn = parent
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            try:
+                os.killpg(self._process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._process.kill()
+            self._process.join(5)
+            self._conn.close()
+            self._process = None
+            self._conn = None
+            self.generation += 1  # handles into the old worker are void now
+        if self._scratch:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def _death_note(self) -> str:
+        self._process.join(2)
+        code = self._process.exitcode
+        if code is None:
+            return "the process stopped answering"
+        if code < 0:
+            name = signal.Signals(-code).name
+            extra = " (a segmentation fault)" if name == "SIGSEGV" else ""
+            return f"the process was killed by {name}{extra}"
+        return (f"the process exited with code {code}; do not call sys.exit(), os._exit() "
+                "or exit() in your code")
+
+
+def _mirror(original: Any, new: np.ndarray) -> None:
+    """Make the judge's argument show what the student's code did to its copy."""
+    if not isinstance(original, np.ndarray) or not original.flags.writeable:
+        return
+    if original.shape == new.shape:
+        np.copyto(original, new, casting="unsafe")
+    elif original.dtype.kind == "f":
+        original[...] = np.nan  # reshaped in place: mark it visibly changed
+
+
+def _error_from(err: dict) -> StudentError:
+    if err.get("class") == "SubmissionProblem":
+        return SubmissionProblem(err["message"])
+    return StudentError(str(err["kind"]), str(err["message"]), str(err.get("where", "")),
+                        str(err.get("traceback", "")))
