@@ -76,16 +76,17 @@ def is_plain(value: Any) -> bool:
 def _to_json(value: Any, blobs: list[bytes], to_handle, depth: int) -> Any:
     if depth > 20:
         raise CodecError("value nested more than 20 levels deep")
+    # NumPy first: np.float64 is also a Python float, and must keep its dtype.
+    if isinstance(value, (np.ndarray, np.generic)) and is_plain(value):
+        blobs.append(_npy_bytes(np.asarray(value)))
+        key = "array" if isinstance(value, np.ndarray) else "scalar"
+        return {key: len(blobs) - 1}
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
         return {"int": str(value)}  # exact, even beyond 2**53
     if isinstance(value, float):
-        return {"float": repr(value)}  # keeps nan/inf, which JSON cannot
-    if isinstance(value, (np.ndarray, np.generic)) and is_plain(value):
-        blobs.append(_npy_bytes(np.asarray(value)))
-        key = "array" if isinstance(value, np.ndarray) else "scalar"
-        return {key: len(blobs) - 1}
+        return {"float": float.__repr__(value)}  # keeps nan/inf, which JSON cannot
     if isinstance(value, (list, tuple)):
         items = [_to_json(v, blobs, to_handle, depth + 1) for v in value]
         return {"list" if isinstance(value, list) else "tuple": items}

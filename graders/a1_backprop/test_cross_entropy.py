@@ -1,0 +1,84 @@
+"""cross_entropy_error(y, t): mean over the batch, one-hot or integer labels."""
+
+import numpy as np
+import pytest
+
+from graders.engine.compare import expect_close, explain
+
+from . import oracles
+
+pytestmark = pytest.mark.exercise("cross_entropy_error")
+
+
+def probabilities(rng, n, c):
+    return oracles.softmax(rng.normal(0, 1.5, size=(n, c)))
+
+
+def wrong_losses(y, labels):
+    n, c = y.shape
+    right = oracles.cross_entropy(y, labels)
+    with np.errstate(all="ignore"):
+        as_if_onehot = -np.sum(labels * np.log(y + 1e-7)) / n if n == c else None
+        return {
+            "summed over the batch instead of averaged (missing / N)": right * n,
+            "forgot the + 1e-7 inside the log (log(0) is -inf)": oracles.cross_entropy(y, labels, eps=0.0),
+            "integer labels used as if they were one-hot": as_if_onehot,
+            "averaged over every entry (N*C) instead of over the batch (N)":
+                -np.sum(oracles.onehot(labels, c) * np.log(y + 1e-7)) / (n * c),
+        }
+
+
+def check_loss(got, y, labels, what, tol):
+    if np.size(got) == 1 and isinstance(got, (np.ndarray, np.generic)):
+        got = np.reshape(got, ())  # a (1,)-shaped loss is fine too
+    expect_close(got, oracles.cross_entropy(y, labels), what, rtol=tol["value_rtol"],
+                 atol=tol["value_atol"], mistakes=wrong_losses(y, labels))
+
+
+def test_one_hot_labels(student, rng, tol):
+    """One-hot labels: mean loss over a batch of 4"""
+    y, labels = probabilities(rng, 4, 3), np.array([0, 2, 1, 2])
+    got = student.layers.cross_entropy_error(y, oracles.onehot(labels, 3))
+    check_loss(got, y, labels, "cross_entropy_error(y, t) with one-hot t of shape (4, 3)", tol)
+
+
+def test_integer_labels(student, rng, tol):
+    """Integer labels of shape (N,) give the same loss as one-hot ones"""
+    y, labels = probabilities(rng, 5, 3), np.array([2, 0, 1, 1, 0])
+    with explain("t may be integer class labels of shape (N,) instead of one-hot (N, C); "
+                 "check t's shape (or ndim) and pick y[range(N), t]."):
+        got = student.layers.cross_entropy_error(y, labels)
+    check_loss(got, y, labels, "cross_entropy_error(y, t) with integer t of shape (5,)", tol)
+
+
+def test_integer_labels_square_batch(student, rng, tol):
+    """Integer labels when N equals C (where one-hot code silently broadcasts)"""
+    y, labels = probabilities(rng, 3, 3), np.array([1, 2, 0])
+    got = student.layers.cross_entropy_error(y, labels)
+    check_loss(got, y, labels, "cross_entropy_error(y, t) with integer t, N = C = 3", tol)
+
+
+def test_zero_probability_stays_finite(student, tol):
+    """A probability of exactly 0 for the correct class gives a large finite loss"""
+    y = np.array([[0.0, 1.0], [0.5, 0.5]])
+    labels = np.array([0, 1])
+    got = student.layers.cross_entropy_error(y, oracles.onehot(labels, 2))
+    check_loss(got, y, labels, "cross_entropy_error with y[0, correct] = 0", tol)
+
+
+def test_one_dimensional_y_is_a_batch_of_one(student, rng, tol):
+    """A 1-D y (one example) with a one-hot t of the same shape"""
+    y = probabilities(rng, 1, 4)
+    got = student.layers.cross_entropy_error(y[0], oracles.onehot(np.array([3]), 4)[0])
+    check_loss(got, y, np.array([3]), "cross_entropy_error(y, t) for 1-D y of shape (4,)", tol)
+
+
+@pytest.mark.hidden
+@pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
+def test_random_batches(student, rng, tol, labels_as):
+    """Random batch sizes and class counts"""
+    n, c = int(rng.integers(1, 12)), int(rng.integers(2, 10))
+    y, labels = probabilities(rng, n, c), rng.integers(0, c, size=n)
+    t = oracles.onehot(labels, c) if labels_as == "one-hot" else labels
+    got = student.layers.cross_entropy_error(y, t)
+    check_loss(got, y, labels, f"cross_entropy_error for N={n}, C={c}, {labels_as} labels", tol)

@@ -1,0 +1,153 @@
+"""MultiLayerNet: params, predict, loss, accuracy and gradient by backpropagation."""
+
+import numpy as np
+import pytest
+
+from graders.engine.compare import CheckFailed, expect, expect_close, expect_gradient, expect_scalar
+from graders.engine.student import set_inplace
+
+from . import oracles
+
+pytestmark = pytest.mark.exercise("MultiLayerNet")
+
+SHAPES = [(4, [5], 3), (4, [5, 3], 3), (3, [4, 3, 5], 2)]
+SHAPE_IDS = ["1-hidden", "2-hidden", "3-hidden"]
+
+
+def build(student, sizes, activation, rng):
+    """A student net whose params are overwritten in place with known random values."""
+    input_size, hidden, output_size = sizes
+    net = student.network.MultiLayerNet(input_size, hidden, output_size, activation=activation, seed=0)
+    initial = net.params
+    params = oracles.random_params(rng, [input_size, *hidden, output_size])
+    check_param_shapes(initial, params)
+    for key, value in params.items():
+        set_inplace(net, "params", key, value)
+    return net, params, initial
+
+
+def check_param_shapes(got, expected):
+    expect(isinstance(got, dict), f"net.params should be a dict, got {type(got).__name__}.")
+    expect(sorted(got) == sorted(expected),
+           f"net.params has keys {sorted(got)}; expected {sorted(expected)}.")
+    for key, value in expected.items():
+        shape = getattr(got[key], "shape", None)
+        expect(shape == value.shape, f"net.params[{key!r}] has shape {shape}; expected {value.shape} "
+                                     "(W{i} is (fan_in, fan_out), b{i} is (fan_out,)).")
+
+
+def forward_mistakes(params, initial, x, activation):
+    other = "tanh" if activation == "relu" else "relu"
+    layers = len(params) // 2
+    h = x
+    for i in range(1, layers + 1):
+        h = oracles.activation(activation)(h @ params[f"W{i}"] + params[f"b{i}"])
+    return {
+        f"used {other} instead of the requested {activation}": oracles.mlp_scores(params, x, other),
+        "applied the activation after the last Affine layer too (predict returns raw scores)": h,
+        "the layers keep copies of the initial weights, not the arrays in params":
+            oracles.mlp_scores(initial, x, activation),
+    }
+
+
+@pytest.mark.parametrize("sizes", SHAPES, ids=SHAPE_IDS)
+def test_params_have_the_spec_keys_and_shapes(student, sizes):
+    """params holds W1, b1, ..., WL, bL with (fan_in, fan_out) weights"""
+    input_size, hidden, output_size = sizes
+    net = student.network.MultiLayerNet(input_size, hidden, output_size)
+    expected = oracles.random_params(np.random.default_rng(0), [input_size, *hidden, output_size])
+    check_param_shapes(net.params, expected)
+
+
+def test_weight_init_std_and_seed(student):
+    """Weights scale with weight_init_std; the same seed gives the same weights"""
+    a = student.network.MultiLayerNet(100, [80], 10, weight_init_std=0.5, seed=7).params
+    b = student.network.MultiLayerNet(100, [80], 10, weight_init_std=0.5, seed=7).params
+    c = student.network.MultiLayerNet(100, [80], 10, weight_init_std=0.5, seed=8).params
+    std = float(np.std(a["W1"]))
+    expect(0.4 < std < 0.6, f"W1 has standard deviation {std:.3g} with weight_init_std=0.5; "
+                            "draw weights as weight_init_std * (standard normal).")
+    expect(all(np.array_equal(a[k], b[k]) for k in a), "Two nets built with seed=7 have different weights; "
+           "draw them from np.random.default_rng(seed).")
+    expect(not np.array_equal(a["W1"], c["W1"]), "seed=7 and seed=8 gave the same weights; use the seed.")
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("sizes", SHAPES, ids=SHAPE_IDS)
+def test_predict_returns_scores_of_the_forward_pass(student, rng, tol, sizes, activation):
+    """predict(x) is the forward pass through every layer, without softmax"""
+    net, params, initial = build(student, sizes, activation, rng)
+    x = rng.normal(size=(6, sizes[0]))
+    got = net.predict(x.copy())
+    expect_close(got, oracles.mlp_scores(params, x, activation), f"predict(x), {activation}, sizes {sizes}",
+                 rtol=tol["value_rtol"], atol=tol["value_atol"],
+                 mistakes=forward_mistakes(params, initial, x, activation))
+
+
+@pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
+def test_loss_is_softmax_cross_entropy_of_the_scores(student, rng, tol, labels_as):
+    """loss(x, t) is the mean softmax cross-entropy of predict(x)"""
+    net, params, _ = build(student, SHAPES[1], "relu", rng)
+    x, labels = rng.normal(size=(7, 4)), rng.integers(0, 3, size=7)
+    t = oracles.onehot(labels, 3) if labels_as == "one-hot" else labels
+    got = expect_scalar(net.loss(x, t), f"loss(x, t) with {labels_as} t")
+    expected = oracles.cross_entropy(oracles.softmax(oracles.mlp_scores(params, x, "relu")), labels)
+    expect_close(got, expected, f"loss(x, t) with {labels_as} t", rtol=tol["value_rtol"], atol=tol["value_atol"])
+
+
+@pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
+def test_accuracy_is_the_fraction_of_correct_rows(student, rng, labels_as):
+    """accuracy(x, t) is the fraction of rows whose top score is the label"""
+    net, params, _ = build(student, SHAPES[0], "tanh", rng)
+    x = rng.normal(size=(20, 4))
+    predicted = np.argmax(oracles.mlp_scores(params, x, "tanh"), axis=1)
+    labels = np.where(np.arange(20) < 13, predicted, (predicted + 1) % 3)  # 13 of 20 correct
+    t = oracles.onehot(labels, 3) if labels_as == "one-hot" else labels
+    got = expect_scalar(net.accuracy(x, t), f"accuracy(x, t) with {labels_as} t")
+    if got == 13:
+        raise CheckFailed("accuracy returned 13, the number of correct rows; return the fraction (13 / 20).")
+    expect_close(got, 0.65, f"accuracy(x, t) with {labels_as} t (13 of 20 rows correct)", rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("sizes", SHAPES, ids=SHAPE_IDS)
+def test_gradient_matches_finite_differences(student, rng, tol, sizes, activation):
+    """gradient(x, t) matches the numerical gradient of the loss for every parameter"""
+    net, params, _ = build(student, sizes, activation, rng)
+    x, labels = rng.normal(size=(5, sizes[0])), rng.integers(0, sizes[2], size=5)
+    grads = net.gradient(x.copy(), labels.copy())
+    expect(isinstance(grads, dict) and sorted(grads) == sorted(params),
+           f"gradient should return a dict with keys {sorted(params)}, got "
+           f"{sorted(grads) if isinstance(grads, dict) else type(grads).__name__}.")
+    numerical = oracles.mlp_numerical_gradients(params, x, labels, activation)
+    for key in params:
+        expect_gradient(grads[key], numerical[key], f"gradient[{key!r}] ({activation}, sizes {sizes})",
+                        rtol=tol["grad_rtol"], atol=tol["grad_atol"])
+
+
+@pytest.mark.hidden
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_random_network_against_tensorflow(student, rng, tol, activation):
+    """Random depth and widths; gradients against TensorFlow's autodiff"""
+    from graders.engine.tf_oracle import tensorflow
+
+    tf = tensorflow()
+    sizes = (int(rng.integers(2, 7)), [int(h) for h in rng.integers(2, 7, size=int(rng.integers(1, 4)))],
+             int(rng.integers(2, 6)))
+    net, params, _ = build(student, sizes, activation, rng)
+    x, labels = rng.normal(size=(int(rng.integers(2, 9)), sizes[0])), None
+    labels = rng.integers(0, sizes[2], size=len(x))
+    variables = {k: tf.Variable(v) for k, v in params.items()}
+    act = tf.nn.relu if activation == "relu" else tf.tanh
+    with tf.GradientTape() as tape:
+        h = tf.constant(x)
+        for i in range(1, len(params) // 2 + 1):
+            h = h @ variables[f"W{i}"] + variables[f"b{i}"]
+            if i < len(params) // 2:
+                h = act(h)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, h))
+    expected = dict(zip(variables, (g.numpy() for g in tape.gradient(loss, list(variables.values())))))
+    grads = net.gradient(x, labels)
+    for key in params:
+        expect_close(grads[key], expected[key], f"gradient[{key!r}], sizes {sizes}, {activation}",
+                     rtol=tol["grad_rtol"], atol=tol["grad_atol"])

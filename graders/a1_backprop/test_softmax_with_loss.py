@@ -1,0 +1,83 @@
+"""SoftmaxWithLoss: forward gives the loss; backward gives dout * (softmax(x) - onehot(t)) / N."""
+
+import numpy as np
+import pytest
+
+from graders.engine.compare import expect_close, expect_gradient, explain
+
+from . import oracles
+
+pytestmark = pytest.mark.exercise("SoftmaxWithLoss")
+
+INTEGER_HINT = "t may be integer labels of shape (N,); turn them into one-hot rows before subtracting."
+
+
+def case(rng, n, c):
+    return rng.normal(0, 1.5, size=(n, c)), rng.integers(0, c, size=n)
+
+
+def loss_without_eps(x, labels):
+    return oracles.cross_entropy(oracles.softmax(x), labels, eps=0.0)
+
+
+def run(student, x, t, dout=None):
+    layer = student.layers.SoftmaxWithLoss()
+    loss = layer.forward(x.copy(), t.copy())
+    with explain(INTEGER_HINT):
+        dx = layer.backward() if dout is None else layer.backward(dout)
+    return loss, dx
+
+
+def wrong_dx(x, labels, dout=1.0):
+    n, c = x.shape
+    diff = oracles.softmax(x) - oracles.onehot(labels, c)
+    return {
+        "forgot to divide by the batch size N": dout * diff,
+        "ignored dout (backward(dout) must scale the gradient by dout)": diff / n,
+        "returned softmax(x) / N without subtracting the labels": oracles.softmax(x) / n,
+    }
+
+
+@pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
+def test_forward_is_mean_cross_entropy_of_softmax(student, rng, tol, labels_as):
+    """forward(x, t) is the mean cross-entropy of softmax(x)"""
+    x, labels = case(rng, 5, 4)
+    t = oracles.onehot(labels, 4) if labels_as == "one-hot" else labels
+    with explain(INTEGER_HINT):
+        loss, _ = run(student, x, t)
+    expect_close(np.reshape(loss, ()) if np.size(loss) == 1 else loss,
+                 oracles.cross_entropy(oracles.softmax(x), labels), f"SoftmaxWithLoss forward ({labels_as} t)",
+                 rtol=tol["value_rtol"], atol=tol["value_atol"])
+
+
+@pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
+def test_backward_matches_finite_differences(student, rng, tol, labels_as):
+    """backward() matches the numerical gradient of the loss (N=5, C=4)"""
+    x, labels = case(rng, 5, 4)
+    t = oracles.onehot(labels, 4) if labels_as == "one-hot" else labels
+    _, dx = run(student, x, t)
+    numerical = oracles.numerical_gradient(lambda v: loss_without_eps(v, labels), x)
+    expect_gradient(dx, numerical, f"SoftmaxWithLoss dx ({labels_as} t)", rtol=tol["grad_rtol"],
+                    atol=tol["grad_atol"], mistakes=wrong_dx(x, labels))
+
+
+def test_backward_scales_by_dout(student, rng, tol):
+    """backward(dout=2.5) is 2.5 times the gradient"""
+    x, labels = case(rng, 3, 5)
+    _, dx = run(student, x, oracles.onehot(labels, 5), dout=2.5)
+    numerical = 2.5 * oracles.numerical_gradient(lambda v: loss_without_eps(v, labels), x)
+    expect_gradient(dx, numerical, "SoftmaxWithLoss backward(dout=2.5)", rtol=tol["grad_rtol"],
+                    atol=tol["grad_atol"], mistakes=wrong_dx(x, labels, 2.5))
+
+
+@pytest.mark.hidden
+@pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
+def test_random_batches(student, rng, tol, labels_as):
+    """Random N and C, gradient against finite differences"""
+    n, c = int(rng.integers(1, 9)), int(rng.integers(2, 8))
+    x, labels = case(rng, n, c)
+    t = oracles.onehot(labels, c) if labels_as == "one-hot" else labels
+    _, dx = run(student, x, t)
+    numerical = oracles.numerical_gradient(lambda v: loss_without_eps(v, labels), x)
+    expect_gradient(dx, numerical, f"SoftmaxWithLoss dx for N={n}, C={c}", rtol=tol["grad_rtol"],
+                    atol=tol["grad_atol"], mistakes=wrong_dx(x, labels))

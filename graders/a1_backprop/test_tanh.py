@@ -1,0 +1,57 @@
+"""Tanh: forward tanh(x); backward dout * (1 - y**2)."""
+
+import numpy as np
+import pytest
+
+from graders.engine.compare import expect_close, expect_gradient, expect_unchanged
+
+from . import oracles
+
+pytestmark = pytest.mark.exercise("Tanh")
+
+
+def test_forward_is_tanh(student, rng, tol):
+    """forward(x) is tanh(x) and leaves x unchanged"""
+    x = rng.normal(0, 2, size=(3, 4))
+    before = x.copy()
+    got = student.layers.Tanh().forward(x)
+    expect_close(got, np.tanh(before), "Tanh().forward(x)", rtol=tol["value_rtol"], atol=tol["value_atol"])
+    expect_unchanged(before, x, "The input x of forward")
+
+
+def test_backward_matches_finite_differences(student, rng, tol):
+    """backward(dout) matches the numerical gradient of sum(tanh(x) * dout)"""
+    x = rng.normal(0, 1.5, size=(3, 4))
+    dout = rng.normal(size=(3, 4))
+    layer = student.layers.Tanh()
+    layer.forward(x.copy())
+    got = layer.backward(dout.copy())
+    numerical = oracles.numerical_gradient(lambda v: float(np.sum(np.tanh(v) * dout)), x)
+    y = np.tanh(x)
+    expect_gradient(got, numerical, "Tanh backward dx", rtol=tol["grad_rtol"], atol=tol["grad_atol"], mistakes={
+        "used the input x instead of the output y: dout * (1 - x**2)": dout * (1 - x ** 2),
+        "forgot to multiply by dout": 1 - y ** 2,
+        "dout * (1 - y) instead of dout * (1 - y**2)": dout * (1 - y),
+    })
+
+
+def test_backward_leaves_dout_unchanged(student, rng):
+    """backward must not modify the dout it is given"""
+    dout = rng.normal(size=(2, 3))
+    before = dout.copy()
+    layer = student.layers.Tanh()
+    layer.forward(rng.normal(size=(2, 3)))
+    layer.backward(dout)
+    expect_unchanged(before, dout, "dout")
+
+
+@pytest.mark.hidden
+def test_random_shapes(student, rng, tol):
+    """Random shapes, gradient against finite differences"""
+    shape = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+    x, dout = rng.normal(0, 2, size=shape), rng.normal(size=shape)
+    layer = student.layers.Tanh()
+    layer.forward(x.copy())
+    numerical = oracles.numerical_gradient(lambda v: float(np.sum(np.tanh(v) * dout)), x)
+    expect_gradient(layer.backward(dout.copy()), numerical, f"Tanh backward, shape {shape}",
+                    rtol=tol["grad_rtol"], atol=tol["grad_atol"])

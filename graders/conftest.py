@@ -1,0 +1,15 @@
+"""Loads the grading plugin for every assignment under graders/.
+
+Run a self-check with ``pytest graders/a1_backprop`` (your exercises/ folder)
+or ``pytest graders/a1_backprop --submission path/to/folder``.
+"""
+
+from graders.engine.plugin import (  # noqa: F401 - pytest finds hooks and fixtures by name
+    assignment,
+    pytest_addoption,
+    pytest_configure,
+    rng,
+    settings,
+    student,
+    tol,
+)

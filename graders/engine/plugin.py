@@ -1,0 +1,251 @@
+"""The pytest plugin that turns grader tests into scores and feedback.
+
+Grader modules are ordinary pytest tests. They mark what they grade::
+
+    pytestmark = pytest.mark.exercise("Relu")
+
+    @pytest.mark.hidden          # instructor-only: not run by self-check
+    @pytest.mark.weight(2)       # share of the exercise's points (default 1)
+    def test_backward_zero_where_input_not_positive(student, rng): ...
+
+and use the fixtures defined here: ``student`` (the submission's modules),
+``tol`` (tolerances from course.toml), ``settings``, ``rng`` (seeded; per
+submission in hidden tests). ``graders/conftest.py`` loads this plugin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pytest
+
+from .compare import CheckFailed
+from .config import Assignment, Course, find_course_root, load_course
+from .errors import StudentCrash, StudentError, StudentTimeout
+from .scoring import TestRecord, score_records
+from .student import LocalBackend, Submission
+
+GRADERS_DIR = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("course", "course grading")
+    group.addoption("--submission", default=os.environ.get("COURSE_SUBMISSION"),
+                    help="folder with the student's files (default: exercises/<assignment>)")
+    group.addoption("--isolation", choices=("local", "worker"), default="local",
+                    help="run student code in this process (local) or in a limited worker")
+    group.addoption("--visibility", choices=("public", "all"), default="public",
+                    help="public: self-check tests only; all: add the hidden tests")
+    group.addoption("--seed", type=int, default=None,
+                    help="seed for hidden randomized tests (default: from the submission's name)")
+    group.addoption("--results-json", default=None, help="write the scored report here as JSON")
+    group.addoption("--course-root", default=None, help="folder holding course.toml")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "exercise(name): the spec name this test grades")
+    config.addinivalue_line("markers", "hidden: instructor-only test, left out of self-check")
+    config.addinivalue_line("markers", "weight(w): this test's share of its exercise's points")
+    config.pluginmanager.register(GradingSession(config), "course-grading-session")
+
+
+class GradingSession:
+    """Per-run state: which assignment, which submission, the records so far."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.records: list[TestRecord] = []
+        self._course: Course | None = None
+        self.assignment: Assignment | None = None
+        self.submission: Submission | None = None
+
+    # -- collection ------------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        graded = [item for item in items if _assignment_name(item) is not None]
+        if not graded:
+            return
+        names = {_assignment_name(item) for item in graded}
+        if len(names) > 1:
+            raise pytest.UsageError(f"grade one assignment per run, got {sorted(names)}")
+        self.assignment = self.course().assignment(names.pop())
+        keep, drop = [], []
+        for item in items:
+            hidden = item.get_closest_marker("hidden") is not None
+            (drop if hidden and config.getoption("visibility") == "public" else keep).append(item)
+            if item.get_closest_marker("exercise") is None and item in graded:
+                raise pytest.UsageError(f"{item.nodeid}: grader tests need @pytest.mark.exercise(name)")
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+    def course(self) -> Course:
+        if self._course is None:
+            root = self.config.getoption("course_root")
+            self._course = load_course(Path(root) if root else find_course_root(GRADERS_DIR.parent))
+        return self._course
+
+    # -- running ---------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        if self.submission is not None and self.assignment is not None:
+            self.submission._backend.set_deadline(self.assignment.limits.test_seconds)
+        try:
+            return (yield)
+        finally:
+            if self.submission is not None:
+                self.submission._backend.set_deadline(None)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+        report = yield
+        exercise = item.get_closest_marker("exercise")
+        if exercise is None or report.skipped and call.when != "call":
+            return report
+        if call.when == "call" or report.failed:
+            status, feedback = _judge(call.excinfo)
+            self._record(item, exercise.args[0], status, feedback, replace=report.failed)
+            if report.failed and feedback:
+                report.longrepr = feedback  # the student sees feedback, not grader source
+        return report
+
+    def _record(self, item: pytest.Item, exercise: str, status: str, feedback: str, replace: bool) -> None:
+        for existing in self.records:
+            if existing.nodeid == item.nodeid:
+                if replace and existing.passed:  # a teardown failure after a passed call
+                    existing.status, existing.feedback = status, feedback
+                return
+        weight = item.get_closest_marker("weight")
+        self.records.append(TestRecord(
+            nodeid=item.nodeid,
+            title=_title(item),
+            exercise=exercise,
+            hidden=item.get_closest_marker("hidden") is not None,
+            weight=float(weight.args[0]) if weight else 1.0,
+            status=status,
+            feedback=feedback,
+        ))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.submission is not None:
+            self.submission._backend.close()
+        path = self.config.getoption("results_json")
+        if path and self.assignment is not None:
+            report = score_records(self.assignment, self.submission_name(), self.records)
+            Path(path).write_text(json.dumps(report.to_dict(), indent=1))
+
+    def submission_dir(self) -> Path:
+        assert self.assignment is not None
+        given = self.config.getoption("submission")
+        if given:
+            return Path(given).resolve()
+        return self.course().root / "exercises" / self.assignment.name
+
+    def submission_name(self) -> str:
+        return self.submission_dir().name
+
+    def open_submission(self) -> Submission:
+        if self.submission is None:
+            assert self.assignment is not None, "graded tests run inside an assignment folder"
+            directory = self.submission_dir()
+            if self.config.getoption("isolation") == "worker":
+                from .worker_backend import WorkerBackend
+
+                backend: Any = WorkerBackend(directory, self.assignment.limits, self.assignment.preload)
+            else:
+                backend = LocalBackend(directory)
+            self.submission = Submission(backend, directory, self.assignment.files,
+                                         self.assignment.numpy_only)
+        return self.submission
+
+
+def _session(request: pytest.FixtureRequest) -> GradingSession:
+    return request.config.pluginmanager.get_plugin("course-grading-session")
+
+
+@pytest.fixture
+def student(request: pytest.FixtureRequest) -> Submission:
+    """The submission's modules: ``student.layers``, ``student.network``, ..."""
+    return _session(request).open_submission()
+
+
+@pytest.fixture
+def assignment(request: pytest.FixtureRequest) -> Assignment:
+    session = _session(request)
+    assert session.assignment is not None
+    return session.assignment
+
+
+@pytest.fixture
+def tol(assignment: Assignment) -> dict[str, float]:
+    """Tolerances of this assignment (course.toml [assignments.NAME.tolerances])."""
+    return assignment.tolerances
+
+
+@pytest.fixture
+def settings(assignment: Assignment) -> dict[str, Any]:
+    """Free-form settings of this assignment (course.toml [assignments.NAME.settings])."""
+    return assignment.settings
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    """Random numbers: fixed for public tests, seeded per submission for hidden ones.
+
+    A student sees the same public cases on every run; each student gets
+    different hidden cases, and re-grading a submission repeats its own.
+    """
+    session = _session(request)
+    key = request.node.nodeid
+    if request.node.get_closest_marker("hidden") is not None:
+        seed = request.config.getoption("seed")
+        key += f"|{seed if seed is not None else session.submission_name()}"
+    digest = hashlib.sha256(key.encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+def _judge(excinfo: pytest.ExceptionInfo | None) -> tuple[str, str]:
+    """(status, feedback) for a test's outcome."""
+    if excinfo is None:
+        return "passed", ""
+    error = excinfo.value
+    if isinstance(error, StudentTimeout):
+        return "timeout", error.feedback()
+    if isinstance(error, StudentCrash):
+        return "crash", error.feedback()
+    if isinstance(error, StudentError):
+        return ("not-implemented" if error.not_implemented else "failed"), error.feedback()
+    if isinstance(error, CheckFailed):
+        return "failed", str(error)
+    if isinstance(error, AssertionError):
+        return "failed", str(error).split("\nassert ")[0].strip() or "A check failed."
+    if isinstance(error, pytest.skip.Exception):
+        return "failed", f"Skipped: {error}"
+    return "grader-error", (f"The grader could not finish this check ({type(error).__name__}: {error}). "
+                            "Your code may return something of an unexpected type; if it looks right, "
+                            "tell your instructor.")
+
+
+def _assignment_name(item: pytest.Item) -> str | None:
+    path = Path(str(item.path)).resolve()
+    try:
+        relative = path.relative_to(GRADERS_DIR)
+    except ValueError:
+        return None
+    return relative.parts[0] if len(relative.parts) > 1 and relative.parts[0] != "engine" else None
+
+
+def _title(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None)
+    if doc and doc.strip():
+        title = doc.strip().splitlines()[0]
+    else:
+        name = getattr(item, "originalname", item.name).removeprefix("test_").replace("_", " ")
+        title = name[:1].upper() + name[1:]
+    callspec = getattr(item, "callspec", None)
+    return f"{title} [{callspec.id}]" if callspec else title

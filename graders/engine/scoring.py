@@ -1,0 +1,93 @@
+"""From test outcomes to points.
+
+course.toml gives each exercise its points; the tests of an exercise share
+them in proportion to their ``weight`` marker (default 1). Only the tests that
+ran count, so a self-check (public tests only) and a full grading (public and
+hidden) both add up to the exercise's points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .config import Assignment
+
+
+@dataclass
+class TestRecord:
+    """One grader test's outcome for one submission."""
+
+    nodeid: str
+    title: str
+    exercise: str
+    hidden: bool
+    weight: float
+    status: str  # passed | failed | not-implemented | timeout | crash | grader-error
+    feedback: str = ""
+    score: float = 0.0
+    max_score: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class ExerciseScore:
+    name: str
+    title: str
+    score: float
+    max_score: float
+    passed: int
+    total: int
+
+
+@dataclass
+class Report:
+    assignment: str
+    submission: str
+    score: float
+    max_score: float
+    exercises: list[ExerciseScore]
+    tests: list[TestRecord]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def score_records(assignment: Assignment, submission: str, records: list[TestRecord]) -> Report:
+    """Fill in each record's points and add them up per exercise."""
+    exercises: list[ExerciseScore] = []
+    for name, exercise in assignment.exercises.items():
+        mine = [r for r in records if r.exercise == name]
+        total_weight = sum(r.weight for r in mine)
+        for record in mine:
+            record.max_score = _round(exercise.points * record.weight / total_weight) if total_weight else 0.0
+            record.score = record.max_score if record.passed else 0.0
+        failing_uses = [u for u in exercise.uses if any(r.exercise == u and not r.passed for r in records)]
+        if failing_uses:
+            for record in mine:
+                if not record.passed:
+                    record.feedback += (f"\nNote: {name} uses your {', '.join(failing_uses)}, which "
+                                        "fail their own checks; fixing those first may fix this too.")
+        exercises.append(ExerciseScore(
+            name=name,
+            title=exercise.title,
+            score=_round(sum(r.score for r in mine)) if mine else 0.0,
+            max_score=exercise.points,
+            passed=sum(r.passed for r in mine),
+            total=len(mine),
+        ))
+    return Report(
+        assignment=assignment.name,
+        submission=submission,
+        score=_round(sum(e.score for e in exercises)),
+        max_score=_round(sum(e.max_score for e in exercises)),
+        exercises=exercises,
+        tests=records,
+    )
+
+
+def _round(value: float) -> float:
+    return round(value, 4)
