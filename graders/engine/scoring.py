@@ -62,8 +62,9 @@ def score_records(assignment: Assignment, submission: str, records: list[TestRec
     for name, exercise in assignment.exercises.items():
         mine = [r for r in records if r.exercise == name]
         total_weight = sum(r.weight for r in mine)
+        passed_weight = sum(r.weight for r in mine if r.passed)
         for record in mine:
-            record.max_score = _round(exercise.points * record.weight / total_weight) if total_weight else 0.0
+            record.max_score = _round(exercise.points * record.weight / total_weight)
             record.score = record.max_score if record.passed else 0.0
         failing_uses = [u for u in exercise.uses if any(r.exercise == u and not r.passed for r in records)]
         if failing_uses:
@@ -74,7 +75,8 @@ def score_records(assignment: Assignment, submission: str, records: list[TestRec
         exercises.append(ExerciseScore(
             name=name,
             title=exercise.title,
-            score=_round(sum(r.score for r in mine)) if mine else 0.0,
+            # from the weights, not the rounded test scores: full marks add up exactly
+            score=_round(exercise.points * passed_weight / total_weight) if total_weight else 0.0,
             max_score=exercise.points,
             passed=sum(r.passed for r in mine),
             total=len(mine),

@@ -1,0 +1,144 @@
+"""The ``course`` command: release, check, grade."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from .config import CourseConfigError, find_course_root, load_course
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    console = Console(stderr=False)
+    try:
+        root = Path(args.root) if args.root else find_course_root()
+        course = load_course(root)
+        return args.handler(course, args, console)
+    except CourseConfigError as err:
+        Console(stderr=True).print(f"[red]error:[/red] {err}", markup=True, highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        Console(stderr=True).print("interrupted; results finished so far are kept")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description="Release, self-check and grade the exercises.")
+    parser.add_argument("--root", help="course folder (default: the nearest folder with course.toml)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    release = commands.add_parser("release", help="write exercises/ (stubs) from solutions/")
+    release.add_argument("assignments", nargs="*", help="default: every assignment")
+    release.add_argument("--check", action="store_true", help="write nothing; exit 1 if exercises/ is stale")
+    release.set_defaults(handler=_release)
+
+    check = commands.add_parser("check", help="self-check: run the public graders on your exercise folder")
+    check.add_argument("assignment")
+    check.add_argument("--submission", help="folder to check (default: exercises/ASSIGNMENT)")
+    check.add_argument("--local", action="store_true",
+                       help="run your code in this process (faster start, no time limits)")
+    check.add_argument("--hidden", action="store_true", help="instructors: include the hidden tests")
+    check.set_defaults(handler=_check)
+
+    grade = commands.add_parser("grade", help="grade submissions (public + hidden tests) into OUT")
+    grade.add_argument("submissions", nargs="+", help="submission folders")
+    grade.add_argument("--assignment", "-a", required=True)
+    grade.add_argument("--out", "-o", required=True, help="folder for results.json, feedback and gradebook.csv")
+    grade.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="submissions at a time")
+    grade.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
+    grade.add_argument("--seed", type=int, help="one seed for every hidden test (default: per submission)")
+    grade.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    grade.set_defaults(handler=_grade)
+    return parser
+
+
+def _release(course, args, console: Console) -> int:
+    from .release import ReleaseError, apply_release, plan_release
+
+    try:
+        plan = plan_release(course, args.assignments or None)
+    except ReleaseError as err:
+        console.print(f"[red]error:[/red] {err}")
+        return 2
+    relative = [str(p.relative_to(course.root)) for p in plan.stale]
+    if args.check:
+        if plan.stale:
+            console.print("exercises/ is out of date with solutions/; run `course release`. Stale: "
+                          + ", ".join(relative))
+            return 1
+        console.print(f"exercises/ is up to date ({len(plan.written) + len(plan.copied)} files).")
+        for extra in plan.extra:
+            console.print(f"note: {extra.relative_to(course.root)} has no counterpart in solutions/")
+        return 0
+    apply_release(plan)
+    console.print(f"Wrote {len(relative)} file(s)" + (": " + ", ".join(relative) if relative else "; all up to date."))
+    return 0
+
+
+def _check(course, args, console: Console) -> int:
+    from .runner import RunOptions, run_graders
+    from .view import show_check
+
+    course.assignment(args.assignment)
+    folder = Path(args.submission) if args.submission else course.root / "exercises" / args.assignment
+    if not folder.is_dir():
+        raise CourseConfigError(f"{folder} is not a folder; pass --submission DIR with your files")
+    options = RunOptions(visibility="all" if args.hidden else "public",
+                         isolation="local" if args.local else "worker")
+    report = run_graders(course, args.assignment, folder, options)
+    show_check(console, report)
+    return 0
+
+
+def _grade(course, args, console: Console) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .batch import grade_batch
+    from .results import GRADEBOOK_FILE
+    from .view import show_batch
+
+    course.assignment(args.assignment)
+    folders = [Path(s) for s in args.submissions]
+    missing = [str(f) for f in folders if not f.is_dir()]
+    if missing:
+        raise CourseConfigError(f"not a folder: {', '.join(missing)}")
+    out = Path(args.out)
+    started = time.monotonic()
+    failures = 0
+    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[rate]} · {task.fields[failures]} grader failures"),
+                  console=console, disable=args.quiet) as progress:
+        task = progress.add_task("grade", total=len(folders), rate="", failures=0)
+
+        def on_done(name: str, status: str) -> None:
+            nonlocal failures
+            failures += status == "grader-failed"
+            done = progress.tasks[0].completed + 1
+            rate = done / max(time.monotonic() - started, 1e-9) * 60
+            progress.update(task, advance=1, rate=f"{rate:.0f}/min", failures=failures)
+
+        result = grade_batch(course, args.assignment, folders, out, jobs=max(1, args.jobs),
+                             force=args.force, seed=args.seed, on_done=on_done)
+    if not args.quiet:
+        import json
+
+        rows = []
+        for name in result.graded + result.skipped + result.failed:
+            data = json.loads((out / name / "report.json").read_text())
+            status = "skipped (unchanged)" if name in result.skipped else (
+                "grader failed" if name in result.failed else "graded")
+            rows.append((name, data["score"], data["max_score"], status))
+        show_batch(console, rows)
+        console.print(f"Results: {out}/<submission>/results.json · gradebook: {out / GRADEBOOK_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

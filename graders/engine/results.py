@@ -1,0 +1,96 @@
+"""What a grading run leaves on disk: results.json, feedback.md, gradebook.csv.
+
+``results.json`` follows Gradescope's autograder format (top-level ``score``,
+``tests`` with ``name``, ``score``, ``max_score``, ``output``, ``visibility``,
+``tags``), so the same file uploads there unchanged. Every file is written
+atomically: a run killed mid-write leaves the old file or the new one, never
+half of one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .scoring import Report
+
+HIDDEN_VISIBILITY = "after_published"  # Gradescope: shown once grades are published
+REPORT_FILE = "report.json"
+RESULTS_FILE = "results.json"
+FEEDBACK_FILE = "feedback.md"
+GRADEBOOK_FILE = "gradebook.csv"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def gradescope_results(report: Report) -> dict:
+    tests = [
+        {
+            "name": f"{record.exercise}: {record.title}",
+            "score": record.score,
+            "max_score": record.max_score,
+            "status": "passed" if record.passed else "failed",
+            "output": record.feedback or "Passed.",
+            "visibility": HIDDEN_VISIBILITY if record.hidden else "visible",
+            "tags": [record.exercise],
+        }
+        for record in report.tests
+    ]
+    summary = ", ".join(f"{e.name} {e.score:g}/{e.max_score:g}" for e in report.exercises)
+    return {
+        "score": report.score,
+        "output": f"{report.assignment}: {report.score:g} / {report.max_score:g} points ({summary}).",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def feedback_markdown(report: Report) -> str:
+    lines = [f"# {report.assignment}: {report.score:g} / {report.max_score:g} points", "",
+             "| Exercise | Points | Checks passed |", "|---|---|---|"]
+    lines += [f"| {e.name} | {e.score:g} / {e.max_score:g} | {e.passed} / {e.total} |" for e in report.exercises]
+    failed = [t for t in report.tests if not t.passed]
+    if failed:
+        lines += ["", "## What to look at", ""]
+        for record in failed:
+            lines += [f"### {record.exercise}: {record.title}", "", "```text", record.feedback.strip(), "```", ""]
+    else:
+        lines += ["", "Every check passed. Well done!"]
+    lines += [f"- {note}" for note in report.notes]
+    return "\n".join(lines) + "\n"
+
+
+def write_submission_results(out: Path, report: Report, fingerprint: str) -> None:
+    folder = out / report.submission
+    data = report.to_dict() | {"fingerprint": fingerprint}
+    write_atomic(folder / FEEDBACK_FILE, feedback_markdown(report))
+    write_atomic(folder / RESULTS_FILE, json.dumps(gradescope_results(report), indent=1))
+    write_atomic(folder / REPORT_FILE, json.dumps(data, indent=1))  # last: marks the submission done
+
+
+def gradebook_csv(reports: list[dict], exercise_names: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["submission", "total", "max", *exercise_names])
+    for report in sorted(reports, key=lambda r: r["submission"]):
+        by_name = {e["name"]: e["score"] for e in report["exercises"]}
+        writer.writerow([report["submission"], f"{report['score']:g}", f"{report['max_score']:g}",
+                         *(f"{by_name.get(name, 0):g}" for name in exercise_names)])
+    return buffer.getvalue()

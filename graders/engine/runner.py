@@ -1,0 +1,67 @@
+"""Run one assignment's graders on one submission and return the scored report."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Course
+from .scoring import ExerciseScore, Report, TestRecord
+
+GRADERS_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    visibility: str = "public"  # "public" (self-check) or "all" (grading)
+    isolation: str = "worker"   # "worker" (separate limited process) or "local"
+    seed: int | None = None     # hidden-test seed; default: from the submission's name
+
+
+class GraderRunError(RuntimeError):
+    """pytest could not run the graders at all (a bug or a broken install, not the student)."""
+
+
+def run_graders(course: Course, assignment: str, submission: Path, options: RunOptions) -> Report:
+    """Run ``graders/<assignment>`` on ``submission`` with pytest, in this process."""
+    import pytest
+
+    course.assignment(assignment)  # fail early on an unknown name
+    tests = GRADERS_DIR / assignment
+    if not tests.is_dir():
+        raise GraderRunError(f"no graders for {assignment!r}: {tests} does not exist")
+    with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
+        results = Path(scratch) / "report.json"
+        args = [
+            str(tests),
+            f"--submission={submission.resolve()}",
+            f"--visibility={options.visibility}",
+            f"--isolation={options.isolation}",
+            f"--course-root={course.root}",
+            f"--results-json={results}",
+            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
+            "-o", "addopts=", "-o", "python_files=test_*.py",
+            f"--rootdir={GRADERS_DIR.parent}",
+        ]
+        if options.seed is not None:
+            args.append(f"--seed={options.seed}")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hidden tests may import TensorFlow
+        code = pytest.main(args)
+        if not results.exists():
+            raise GraderRunError(f"pytest exited with code {int(code)} before grading {submission}")
+        return report_from_dict(json.loads(results.read_text()))
+
+
+def report_from_dict(data: dict) -> Report:
+    return Report(
+        assignment=data["assignment"],
+        submission=data["submission"],
+        score=data["score"],
+        max_score=data["max_score"],
+        exercises=[ExerciseScore(**e) for e in data["exercises"]],
+        tests=[TestRecord(**t) for t in data["tests"]],
+        notes=list(data.get("notes", [])),
+    )

@@ -1,0 +1,54 @@
+"""Terminal output: score tables and feedback, rendered with rich."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .scoring import Report
+
+STATUS_STYLE = {"passed": "green", "not-implemented": "yellow", "failed": "red",
+                "timeout": "red", "crash": "red", "grader-error": "magenta"}
+
+
+def show_check(console: Console, report: Report) -> None:
+    """The self-check: one row per exercise, then what to fix."""
+    table = Table(title=f"{report.assignment} — self-check of {report.submission}", title_justify="left")
+    table.add_column("Exercise")
+    table.add_column("Points", justify="right")
+    table.add_column("Checks passed", justify="right")
+    for exercise in report.exercises:
+        mine = [t for t in report.tests if t.exercise == exercise.name]
+        style = ("green" if exercise.total and exercise.passed == exercise.total
+                 else "yellow" if all(t.status == "not-implemented" for t in mine) else "red")
+        table.add_row(Text(exercise.name, style=style), f"{exercise.score:g} / {exercise.max_score:g}",
+                      f"{exercise.passed} / {exercise.total}")
+    table.add_section()
+    table.add_row(Text("Total", style="bold"), Text(f"{report.score:g} / {report.max_score:g}", style="bold"), "")
+    console.print(table)
+    order = {e.name: i for i, e in enumerate(report.exercises)}
+    failed = sorted((t for t in report.tests if not t.passed), key=lambda t: order.get(t.exercise, 0))
+    not_started = {t.exercise for t in failed
+                   if all(f.status == "not-implemented" for f in failed if f.exercise == t.exercise)}
+    shown: set[str] = set()
+    for record in failed:
+        if record.exercise in not_started:
+            if record.exercise not in shown:
+                console.print(Text(f"• {record.exercise}: not implemented yet.", style="yellow"))
+                shown.add(record.exercise)
+            continue
+        console.print(Panel(record.feedback.strip() or "failed", title=f"{record.exercise}: {record.title}",
+                            title_align="left", border_style=STATUS_STYLE.get(record.status, "red")))
+    if not failed:
+        console.print(Text("Every check passed. Well done!", style="bold green"))
+
+
+def show_batch(console: Console, rows: list[tuple[str, float, float, str]]) -> None:
+    table = Table(title="Grading results", title_justify="left")
+    for column, justify in (("Submission", "left"), ("Score", "right"), ("Status", "left")):
+        table.add_column(column, justify=justify)
+    for name, score, max_score, status in sorted(rows):
+        table.add_row(name, f"{score:g} / {max_score:g}", status)
+    console.print(table)
