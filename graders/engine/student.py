@@ -129,18 +129,17 @@ class LocalBackend:
 
     def __init__(self, directory: Path) -> None:
         self.directory = str(directory.resolve())
-        self._saved_modules: dict[str, Any] = {}
+        self._saved_modules: dict[str, Any] = {}  # same-named modules we displaced, put back on close
 
     def import_module(self, name: str) -> Any:
         # A fresh import: sibling modules (network.py imports layers) must be
         # this submission's, not a module of the same name imported earlier.
-        for mod_name in list(sys.modules):
-            mod = sys.modules[mod_name]
-            if (getattr(mod, "__file__", None) or "").startswith(self.directory):
+        own = {p.stem for p in Path(self.directory).glob("*.py")} | {name}
+        for mod_name in own & set(sys.modules):
+            module = sys.modules[mod_name]
+            if not (getattr(module, "__file__", None) or "").startswith(self.directory + "/"):
+                self._saved_modules.setdefault(mod_name, module)
                 del sys.modules[mod_name]
-        if mod_name_taken := sys.modules.get(name):
-            self._saved_modules[name] = mod_name_taken
-            del sys.modules[name]
         sys.path.insert(0, self.directory)
         try:
             return importlib.import_module(name)
@@ -180,6 +179,9 @@ class LocalBackend:
         """In-process code cannot be stopped safely; self-check relies on Ctrl-C."""
 
     def close(self) -> None:
+        for name in [n for n, m in sys.modules.items()
+                     if (getattr(m, "__file__", None) or "").startswith(self.directory + "/")]:
+            del sys.modules[name]
         sys.modules.update(self._saved_modules)
 
 

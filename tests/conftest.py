@@ -1,0 +1,82 @@
+"""Shared helpers: build submissions from the solutions, grade them, read reports."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from graders.engine.config import Course, load_course
+from graders.engine.runner import RunOptions, run_graders
+from graders.engine.scoring import Report
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Replace ``old`` (which must occur exactly once) by ``new`` in ``file``."""
+
+    file: str
+    old: str
+    new: str
+
+
+def apply_patches(folder: Path, patches: tuple[Patch, ...]) -> None:
+    for patch in patches:
+        path = folder / patch.file
+        text = path.read_text()
+        count = text.count(patch.old)
+        assert count == 1, f"patch target occurs {count} times in {patch.file}: {patch.old!r}"
+        path.write_text(text.replace(patch.old, patch.new))
+
+
+@pytest.fixture(scope="session")
+def course() -> Course:
+    return load_course(ROOT)
+
+
+@pytest.fixture
+def make_submission(tmp_path: Path):
+    """make_submission("a1_backprop", patches=(...), name="alice") -> a patched copy of the solution."""
+
+    def make(assignment: str, patches: tuple[Patch, ...] = (), name: str = "student",
+             source: str = "solutions") -> Path:
+        folder = tmp_path / name
+        shutil.copytree(ROOT / source / assignment, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        apply_patches(folder, patches)
+        return folder
+
+    return make
+
+
+@pytest.fixture
+def grade(course: Course):
+    """grade(folder, assignment, visibility="public", isolation="local") -> Report."""
+
+    def run(folder: Path, assignment: str = "a1_backprop", visibility: str = "public",
+            isolation: str = "local", seed: int | None = None) -> Report:
+        return run_graders(course, assignment, folder, RunOptions(visibility, isolation, seed))
+
+    return run
+
+
+def exercise_scores(report: Report) -> dict[str, tuple[float, float]]:
+    return {e.name: (e.score, e.max_score) for e in report.exercises}
+
+
+def feedback_of(report: Report, exercise: str) -> str:
+    return "\n".join(t.feedback for t in report.tests if t.exercise == exercise and not t.passed)
+
+
+def downstream(course: Course, assignment: str, exercise: str) -> set[str]:
+    """``exercise`` and every exercise that uses it, directly or not."""
+    uses = {name: set(e.uses) for name, e in course.assignment(assignment).exercises.items()}
+    found = {exercise}
+    while True:
+        more = {name for name, used in uses.items() if used & found} - found
+        if not more:
+            return found
+        found |= more

@@ -1,0 +1,26 @@
+"""a1 graders are fair both ways: known mistakes lose points with a named message,
+correct alternative implementations get full marks (public and hidden tests)."""
+
+import pytest
+
+from tests.catalog.a1_backprop import MISTAKES, VARIANTS
+from tests.conftest import downstream, exercise_scores, feedback_of
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.name)
+def test_known_mistake_loses_points_with_a_message_naming_it(mistake, make_submission, grade, course):
+    report = grade(make_submission("a1_backprop", mistake.patches))
+    scores = exercise_scores(report)
+    score, max_score = scores[mistake.exercise]
+    assert score < max_score, f"{mistake.name} was not caught by {mistake.exercise}"
+    assert mistake.feedback in feedback_of(report, mistake.exercise)
+    affected = downstream(course, "a1_backprop", mistake.exercise)
+    unaffected = {name: s for name, s in scores.items() if name not in affected and s[0] < s[1]}
+    assert not unaffected, f"{mistake.name} also cost points in {unaffected}"
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_correct_variant_gets_full_marks_including_hidden_tests(variant, make_submission, grade):
+    report = grade(make_submission("a1_backprop", variant.patches), visibility="all")
+    lost = {t.title: t.feedback for t in report.tests if not t.passed}
+    assert report.score == report.max_score, lost
