@@ -93,7 +93,8 @@ class Submission:
 
     def module(self, name: str) -> StudentObject:
         if name in self._problems:
-            raise self._problems[name]
+            # a fresh exception each time: re-raising one object would grow its traceback
+            raise SubmissionProblem(self._problems[name].message)
         generation = getattr(self._backend, "generation", 0)
         cached = self._modules.get(name)
         if cached is None or cached[0] != generation:  # a restarted worker imports anew

@@ -1,0 +1,122 @@
+"""The `course` command as instructors and students run it."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+SOLUTION = ROOT / "solutions" / "a1_backprop"
+STUBS = ROOT / "exercises" / "a1_backprop"
+
+
+def course(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "160", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-m", "graders.engine.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_release_check_passes_on_the_repository():
+    result = course("release", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "up to date" in result.stdout
+
+
+def test_check_on_stubs_shows_zero_and_what_is_not_implemented():
+    result = course("check", "a1_backprop")
+    assert result.returncode == 0, result.stderr
+    assert "0 / 23" in result.stdout
+    assert "Relu: not implemented yet." in result.stdout
+
+
+def test_check_on_the_solution_shows_full_marks():
+    result = course("check", "a1_backprop", "--submission", str(SOLUTION))
+    assert "23 / 23" in result.stdout and "Every check passed" in result.stdout
+
+
+def test_check_shows_the_feedback_of_a_failure(tmp_path):
+    folder = tmp_path / "mine"
+    shutil.copytree(SOLUTION, folder)
+    layers = folder / "layers.py"
+    layers.write_text(layers.read_text().replace("self.mask = x <= 0", "self.mask = x < 0"))
+    result = course("check", "a1_backprop", "--submission", str(folder), "--local")
+    assert "mask uses >= 0" in result.stdout
+
+
+def test_grade_writes_gradescope_results_and_a_gradebook(tmp_path):
+    subs = tmp_path / "submissions"
+    shutil.copytree(SOLUTION, subs / "alice")
+    shutil.copytree(STUBS, subs / "bob")
+    out = tmp_path / "out"
+    result = course("grade", str(subs / "alice"), str(subs / "bob"), "-a", "a1_backprop", "-o", str(out), "-j", "2")
+    assert result.returncode == 0, result.stderr
+
+    alice = json.loads((out / "alice" / "results.json").read_text())
+    assert alice["score"] == 23
+    for test in alice["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "output", "visibility", "tags"}
+        assert test["visibility"] in {"visible", "hidden", "after_due_date", "after_published"}
+    assert {"Affine", "softmax", "train"} <= {tag for t in alice["tests"] for tag in t["tags"]}
+    assert any(t["visibility"] == "after_published" for t in alice["tests"]), "hidden tests are graded too"
+
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert [(r["submission"], r["total"], r["max"]) for r in rows] == [("alice", "23", "23"), ("bob", "0", "23")]
+    assert rows[0]["Affine"] == "4" and rows[1]["Affine"] == "0"
+    assert "Not implemented yet" in (out / "bob" / "feedback.md").read_text()
+
+    again = course("grade", str(subs / "alice"), str(subs / "bob"), "-a", "a1_backprop", "-o", str(out), "-q")
+    assert again.returncode == 0 and again.stdout == ""
+    assert json.loads((out / "alice" / "results.json").read_text()) == alice
+
+
+def test_grade_skips_unchanged_and_regrades_changed_submissions(tmp_path):
+    folder = tmp_path / "carol"
+    shutil.copytree(STUBS, folder)
+    out = tmp_path / "out"
+    course("grade", str(folder), "-a", "a1_backprop", "-o", str(out), "-q")
+    first = (out / "carol" / "report.json").stat().st_mtime_ns
+    skipped = course("grade", str(folder), "-a", "a1_backprop", "-o", str(out))
+    assert "skipped (unchanged)" in skipped.stdout
+    assert (out / "carol" / "report.json").stat().st_mtime_ns == first
+    shutil.copy(SOLUTION / "layers.py", folder / "layers.py")
+    course("grade", str(folder), "-a", "a1_backprop", "-o", str(out), "-q")
+    assert json.loads((out / "carol" / "results.json").read_text())["score"] > 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (("check", "a9"), "unknown assignment 'a9'"),
+    (("grade", "/nonexistent", "-a", "a1_backprop", "-o", "/tmp/x"), "not a folder: /nonexistent"),
+    (("check", "a1_backprop", "--submission", "/nonexistent"), "/nonexistent is not a folder"),
+])
+def test_bad_arguments_exit_2_with_a_message(args, message):
+    result = course(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_malformed_course_toml_is_reported_with_its_line(tmp_path):
+    (tmp_path / "course.toml").write_text("[course]\ntitle = 'x'\n[assignments.a1_backprop]\nfiles = 3\n")
+    result = course("--root", str(tmp_path), "check", "a1_backprop")
+    assert result.returncode == 2
+    assert "course.toml:4: assignments.a1_backprop.files: must be list" in result.stderr
+
+
+def test_outside_a_course_folder(tmp_path):
+    result = course("check", "a1_backprop", cwd=tmp_path)
+    assert result.returncode == 2 and "no course.toml found" in result.stderr
+
+
+def test_plain_pytest_self_check_works_in_a_checkout():
+    """Students may run the graders with pytest directly; stubs fail with 'Not implemented yet'."""
+    result = subprocess.run([sys.executable, "-m", "pytest", "graders/a1_backprop/test_relu.py", "-q",
+                             "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert "3 failed" in result.stdout and "Not implemented yet" in result.stdout
+    solved = subprocess.run([sys.executable, "-m", "pytest", "graders/a1_backprop", "-q", "-p", "no:cacheprovider",
+                             "--submission", str(SOLUTION)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert solved.returncode == 0, solved.stdout[-2000:]

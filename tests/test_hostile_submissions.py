@@ -1,0 +1,95 @@
+"""Hostile or broken code loses only its own points, with a clear message; the grader never crashes.
+
+Each entry patches the a1 solution so that one exercise misbehaves; everything
+else must still get full marks, graded in worker isolation as `course grade` does.
+"""
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from graders.engine.config import load_course
+from graders.engine.runner import RunOptions, run_graders
+from tests.conftest import ROOT, Patch, downstream, exercise_scores, feedback_of
+
+L, N = "layers.py", "network.py"
+RELU_FORWARD = "        self.mask = x <= 0\n"
+TANH_FORWARD = "        self.out = np.tanh(x)\n"
+TANH_BACKWARD = "        return dout * (1.0 - self.out ** 2)\n"
+
+
+@dataclass(frozen=True)
+class Hostile:
+    name: str
+    exercise: str
+    feedback: str  # regular expression the feedback must match
+    patches: tuple[Patch, ...]
+
+
+def inject(marker: str, code: str, file: str = L) -> Patch:
+    indent = re.match(r"\s*", marker).group(0)
+    return Patch(file, marker, "".join(f"{indent}{line}\n" for line in code.splitlines()) + marker)
+
+
+HOSTILE = [
+    Hostile("infinite loop", "Tanh", r"did not finish within 1 s",
+            (inject(TANH_BACKWARD, "while True:\n    pass"),)),
+    Hostile("sys.exit in a method", "Relu", r"SystemExit: sys.exit\(0\) was called",
+            (inject(RELU_FORWARD, "import sys\nsys.exit(0)"),)),
+    Hostile("os._exit in a method", "Tanh", r"exited with code 0; do not call sys.exit\(\), os._exit\(\)",
+            (inject(TANH_FORWARD, "import os\nos._exit(0)"),)),
+    Hostile("segfault through ctypes", "Tanh", r"killed by SIGSEGV \(a segmentation fault\)",
+            (inject(TANH_FORWARD, "import ctypes\nctypes.string_at(0)"),)),
+    Hostile("memory bomb", "Relu", r"MemoryError",
+            (inject(RELU_FORWARD, "hog = np.ones((200_000, 100_000))"),)),
+    Hostile("100 MB print", "Relu", r"OSError|File too large",
+            (inject(RELU_FORWARD, "print('x' * 100_000_000)"),)),
+    Hostile("os._exit at import of network.py", "MultiLayerNet", r"exited with code 3",
+            (Patch(N, "from layers import", "import os\nos._exit(3)\nfrom layers import"),)),
+    Hostile("recursion blow-up", "Tanh", r"RecursionError",
+            (inject(TANH_FORWARD, "def down(n):\n    return down(n + 1)\ndown(0)"),)),
+    Hostile("numpy.allclose patched to always agree, with a wrong mask", "Relu", r"mask uses >= 0",
+            (Patch(L, "import numpy as np", "import numpy as np\nnp.allclose = lambda *a, **k: True\n"
+                                            "np.array_equal = lambda *a, **k: True"),
+             Patch(L, "self.mask = x <= 0", "self.mask = x < 0"))),
+]
+
+
+@pytest.fixture(scope="module")
+def strict_course(tmp_path_factory):
+    """The real course with short limits, so timeouts are quick to test."""
+    root = tmp_path_factory.mktemp("course")
+    text = (ROOT / "course.toml").read_text()
+    text = text.replace("test_seconds = 30 ", "test_seconds = 1 ").replace("memory_mb = 2048 ", "memory_mb = 1024 ")
+    (root / "course.toml").write_text(text)
+    return load_course(root)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=lambda h: h.name)
+def test_hostile_code_loses_only_its_own_points(hostile, strict_course, make_submission):
+    folder = make_submission("a1_backprop", hostile.patches)
+    report = run_graders(strict_course, "a1_backprop", folder, RunOptions("public", "worker"))
+    scores = exercise_scores(report)
+    assert scores[hostile.exercise][0] < scores[hostile.exercise][1]
+    assert re.search(hostile.feedback, feedback_of(report, hostile.exercise)), feedback_of(report, hostile.exercise)
+    affected = downstream(strict_course, "a1_backprop", hostile.exercise)
+    assert {n: s for n, s in scores.items() if n not in affected and s[0] < s[1]} == {}
+
+
+def test_fake_results_file_written_by_student_code_changes_nothing(make_submission, tmp_path):
+    from graders.engine.batch import grade_batch
+
+    course = load_course(ROOT)
+    folder = make_submission("a1_backprop", (inject(
+        RELU_FORWARD, "open('results.json', 'w').write('{\"score\": 999}')\n"
+                      "open('/tmp/course-fake-results.json', 'w').write('{\"score\": 999}')"),), name="mallory")
+    out = tmp_path / "out"
+    grade_batch(course, "a1_backprop", [folder], out)
+    import json
+
+    results = json.loads((out / "mallory" / "results.json").read_text())
+    assert results["score"] == 23  # graded on merit; the fake files are nowhere the grader reads
+    assert not (folder / "results.json").exists(), "student code ran in a scratch copy, not in the submission"

@@ -1,0 +1,51 @@
+"""course release: exercises/ is generated from solutions/ and never stale."""
+
+import shutil
+
+import pytest
+
+from graders.engine.config import load_course
+from graders.engine.release import ReleaseError, apply_release, plan_release, stub_python
+from tests.conftest import ROOT
+
+
+def test_committed_exercises_are_up_to_date(course):
+    plan = plan_release(course)
+    assert [str(p.relative_to(ROOT)) for p in plan.stale] == []
+
+
+def test_marked_blocks_become_stubs_and_the_rest_is_kept():
+    source = ('def f(x):\n    """Doc."""\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n\n'
+              'def g():\n    return 2\n')
+    assert stub_python(source) == ('def f(x):\n    """Doc."""\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\n'
+                                   'def g():\n    return 2\n')
+
+
+def test_stubs_never_contain_solution_code(course):
+    plan = plan_release(course)
+    for target, text in plan.written.items():
+        assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text, target
+    assert "x.T @ dout" not in plan.written[ROOT / "exercises" / "a1_backprop" / "layers.py"]
+
+
+@pytest.mark.parametrize("source, problem", [
+    ("### BEGIN SOLUTION\nx = 1\n", "never closed"),
+    ("x = 1\n### END SOLUTION\n", "without a BEGIN"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside another"),
+])
+def test_unbalanced_markers_are_reported(source, problem):
+    with pytest.raises(ReleaseError, match=problem):
+        stub_python(source, "bad.py")
+
+
+def test_release_check_detects_and_release_fixes_a_stale_exercise(tmp_path):
+    for name in ("course.toml", "solutions", "exercises"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    course = load_course(tmp_path)
+    layers = tmp_path / "solutions" / "a1_backprop" / "layers.py"
+    layers.write_text(layers.read_text().replace("Row-wise softmax.", "Row-wise softmax (edited)."))
+    plan = plan_release(course, ["a1_backprop"])
+    assert plan.stale == [tmp_path / "exercises" / "a1_backprop" / "layers.py"]
+    apply_release(plan)
+    assert plan_release(course, ["a1_backprop"]).stale == []
