@@ -23,6 +23,9 @@ from .runner import RunOptions, run_graders
 from .scoring import Report, TestRecord, score_records
 
 
+JUDGE_MIN_SUBMISSIONS = 8
+
+
 @dataclass
 class BatchResult:
     graded: list[str] = field(default_factory=list)
@@ -88,7 +91,11 @@ def write_gradebook(course: Course, assignment: str, out: Path) -> Path:
 
 def _run(course: Course, assignment: str, todo: list[tuple[Path, str]], out: Path,
          options: RunOptions, jobs: int):
-    if jobs <= 1 or len(todo) <= 1:
+    # A judge process pays several seconds of imports (pytest, TensorFlow for
+    # hidden oracles) before its first submission; below ~8 submissions per
+    # judge, another judge costs more than it saves.
+    jobs = min(jobs, max(1, len(todo) // JUDGE_MIN_SUBMISSIONS))
+    if jobs <= 1:
         for folder, print_ in todo:
             yield folder.name, grade_one(str(course.root), assignment, str(folder), str(out), print_, options)
         return
