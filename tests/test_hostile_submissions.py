@@ -93,3 +93,61 @@ def test_fake_results_file_written_by_student_code_changes_nothing(make_submissi
     results = json.loads((out / "mallory" / "results.json").read_text())
     assert results["score"] == 23  # graded on merit; the fake files are nowhere the grader reads
     assert not (folder / "results.json").exists(), "student code ran in a scratch copy, not in the submission"
+
+
+sandboxed = pytest.mark.skipif(
+    __import__("graders.engine.sandbox", fromlist=["mode"]).mode() != "bwrap",
+    reason="bubblewrap is not available here; the fallback is tested below")
+
+
+@sandboxed
+@pytest.mark.parametrize("secret", ["solutions/a1_backprop/layers.py", "graders/a1_backprop/test_relu.py",
+                                    "course.toml"])
+def test_sandboxed_code_cannot_read_course_files(secret, strict_course, make_submission):
+    path = ROOT / secret
+    folder = make_submission("a1_backprop", (inject(RELU_FORWARD, f"open({str(path)!r}).read()"),))
+    report = run_graders(strict_course, "a1_backprop", folder, RunOptions("public", "worker"))
+    assert "FileNotFoundError" in feedback_of(report, "Relu")
+    assert exercise_scores(report)["Tanh"] == (2, 2)
+
+
+@sandboxed
+def test_sandboxed_code_has_no_network_and_no_grader_environment(strict_course, make_submission, monkeypatch):
+    monkeypatch.setenv("COURSE_SECRET_TOKEN", "s3cret")
+    folder = make_submission("a1_backprop", (inject(RELU_FORWARD, (
+        "import os, socket\n"
+        "assert 'COURSE_SECRET_TOKEN' not in os.environ, 'saw the token'\n"
+        "socket.create_connection(('127.0.0.1', 22), timeout=1)")),))
+    report = run_graders(strict_course, "a1_backprop", folder, RunOptions("public", "worker"))
+    message = feedback_of(report, "Relu")
+    assert "saw the token" not in message
+    assert "OSError" in message or "ConnectionRefusedError" in message or "Network is unreachable" in message
+
+
+def test_deleting_files_in_the_working_folder_leaves_the_submission_intact(strict_course, make_submission):
+    folder = make_submission("a1_backprop", (inject(RELU_FORWARD, "import os\nfor f in os.listdir('.'):\n"
+                                                                  "    os.remove(f) if os.path.isfile(f) else None"),))
+    run_graders(strict_course, "a1_backprop", folder, RunOptions("public", "worker"))
+    assert sorted(p.name for p in folder.iterdir()) == ["layers.py", "network.py"]
+
+
+def test_without_bubblewrap_grading_still_isolates_by_process(tmp_path):
+    """COURSE_SANDBOX=none is the fallback: limits, scratch folder and plain-data results still apply."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    env = {**os.environ, "COURSE_SANDBOX": "none", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    shutil.copytree(ROOT / "tests" / "samples" / "a1_backprop" / "dee", tmp_path / "dee")
+    result = subprocess.run([sys.executable, "-m", "graders.engine.cli", "grade", str(tmp_path / "dee"),
+                             "-a", "a1_backprop", "-o", str(out)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "process limits and a scratch folder" in result.stdout
+    import json
+
+    report = json.loads((out / "dee" / "report.json").read_text())
+    tanh = next(e for e in report["exercises"] if e["name"] == "Tanh")
+    affine = next(e for e in report["exercises"] if e["name"] == "Affine")
+    assert tanh["score"] == 0 and affine["score"] == affine["max_score"]

@@ -110,6 +110,10 @@ def _grade(course, args, console: Console) -> int:
     if missing:
         raise CourseConfigError(f"not a folder: {', '.join(missing)}")
     out = Path(args.out)
+    if not args.quiet:
+        from .sandbox import describe
+
+        console.print(f"Isolation: {describe()}", highlight=False)
     started = time.monotonic()
     failures = 0
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

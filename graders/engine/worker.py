@@ -21,9 +21,12 @@ from .codec import Handle, decode, encode
 from .errors import StudentError, missing_attribute, student_error_from
 
 
-def serve(conn: Any, directory: str, memory_mb: int, output_bytes: int, output_file: str) -> None:
+def serve(conn: Any, directory: str, memory_mb: int, output_bytes: int, output_file: str,
+          environment: dict[str, str]) -> None:
     """Entry point of the worker process (runs until the judge closes the pipe)."""
     os.setsid()  # own process group: the judge can kill everything we start
+    os.environ.clear()  # no tokens or paths of the grader's for student code
+    os.environ.update(environment)
     _redirect_output(output_file)
     _apply_limits(memory_mb, output_bytes)
     os.chdir(directory)

@@ -8,25 +8,27 @@ share a process state.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import time
+import types
 from dataclasses import dataclass
+from multiprocessing import forkserver, resource_tracker, spawn
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
-from . import worker
+from . import sandbox, worker
 from .codec import CodecError, Handle, decode, encode
 from .config import Limits
 from .errors import StudentCrash, StudentError, StudentTimeout, SubmissionProblem, import_problem
-
-_forkserver_preload: tuple[str, ...] | None = None
-
 
 @dataclass(frozen=True)
 class Ref:
@@ -36,14 +38,58 @@ class Ref:
     handle: Handle
 
 
-def _context(preload: tuple[str, ...]) -> multiprocessing.context.BaseContext:
-    """The forkserver context; its preload list is fixed by the first caller."""
-    global _forkserver_preload
-    ctx = multiprocessing.get_context("forkserver")
-    if _forkserver_preload is None:
-        _forkserver_preload = tuple(preload)
-        ctx.set_forkserver_preload(["graders.engine.worker", *preload])
-    return ctx
+class _Forkserver:
+    """This process's forkserver: preloaded modules, sandbox and scratch home.
+
+    One forkserver serves every worker a judge starts. Asked for modules it
+    has not preloaded (a2 after a1 in one process), it restarts with both.
+    """
+
+    def __init__(self) -> None:
+        self.preload: tuple[str, ...] = ()
+        self.home: Path | None = None
+        self.sandbox = "none"
+
+    def context(self, preload: tuple[str, ...]) -> multiprocessing.context.BaseContext:
+        ctx = multiprocessing.get_context("forkserver")
+        if self.home is not None and set(preload) <= set(self.preload):
+            return ctx
+        if self.home is not None:
+            forkserver._forkserver._stop()  # documented for tests; the only way to change the preload
+        self.preload = tuple(dict.fromkeys((*self.preload, *preload)))
+        self.home = Path(tempfile.mkdtemp(prefix="course-workers-"))
+        atexit.register(shutil.rmtree, self.home, True)
+        ctx.set_forkserver_preload(["graders.engine.worker", *self.preload])
+        self.sandbox = sandbox.mode()
+        if self.sandbox == "bwrap":
+            resource_tracker.ensure_running()  # outside the sandbox: it cleans up host resources
+            spawn.set_executable(str(sandbox.wrapper_executable(self.home)))
+            try:
+                forkserver.ensure_running()
+            finally:
+                spawn.set_executable(sys.executable)
+        return ctx
+
+
+_FORKSERVER = _Forkserver()
+
+
+@contextlib.contextmanager
+def _plain_start(cwd: Path) -> Iterator[None]:
+    """Start a child without the judge's __main__ or working directory.
+
+    multiprocessing re-imports the parent's main script in each child and
+    changes to the parent's cwd; a worker needs neither, and in the sandbox
+    neither exists.
+    """
+    saved_main, saved_cwd = sys.modules["__main__"], os.getcwd()
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = saved_main
+        os.chdir(saved_cwd)
 
 
 class WorkerBackend:
@@ -165,18 +211,20 @@ class WorkerBackend:
         return self.limits.submission_seconds
 
     def _start(self) -> None:
-        self._scratch = tempfile.mkdtemp(prefix="course-worker-")
-        sandbox = os.path.join(self._scratch, "submission")
-        shutil.copytree(self.source, sandbox, ignore=shutil.ignore_patterns("__pycache__", ".*"))
-        ctx = _context(self.preload)
+        ctx = _FORKSERVER.context(self.preload)
+        assert _FORKSERVER.home is not None
+        self._scratch = tempfile.mkdtemp(prefix="submission-", dir=_FORKSERVER.home)
+        sandbox_dir = os.path.join(self._scratch, "submission")
+        shutil.copytree(self.source, sandbox_dir, ignore=shutil.ignore_patterns("__pycache__", ".*"))
         parent, child = ctx.Pipe()
         self._process = ctx.Process(
             target=worker.serve,
-            args=(child, sandbox, self.limits.memory_mb, self.limits.output_kb * 1024,
-                  os.path.join(self._scratch, "output.txt")),
+            args=(child, sandbox_dir, self.limits.memory_mb, self.limits.output_kb * 1024,
+                  os.path.join(self._scratch, "output.txt"), sandbox.worker_environment(self._scratch)),
             daemon=True,
         )
-        self._process.start()
+        with _plain_start(Path(self._scratch)):
+            self._process.start()
         child.close()
         self._conn = parent
 

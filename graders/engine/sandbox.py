@@ -1,0 +1,106 @@
+"""Where worker processes live: a bubblewrap sandbox when the machine allows it.
+
+With bubblewrap (``bwrap``), the forkserver that forks every worker starts
+inside a sandbox, so every worker inherits it: a read-only view of only the
+system, Python and its packages, and the grading engine itself; no course
+folder (solutions, hidden tests, other submissions, results), no network, a
+private /tmp, and a scrubbed environment. Without bubblewrap, workers still
+get their limits, a scratch copy as working directory and a scrubbed
+environment, but can read what the grader's user can read.
+
+``COURSE_SANDBOX=none`` turns the sandbox off; ``COURSE_SANDBOX=bwrap``
+requires it (grading stops with an error if it cannot start).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+ENGINE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = ENGINE_DIR.parent
+KEPT_ENV = ("LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+            "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS")
+
+
+class SandboxError(RuntimeError):
+    """COURSE_SANDBOX=bwrap was asked for, but bubblewrap cannot run here."""
+
+
+def worker_environment(home: str) -> dict[str, str]:
+    """The only environment variables student code sees."""
+    env = {key: os.environ[key] for key in KEPT_ENV if key in os.environ}
+    env.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "KERAS_HOME": os.path.join(home, ".keras"),
+                "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"})
+    return env
+
+
+def mode() -> str:
+    """'bwrap' or 'none': what isolates workers on this machine now."""
+    wanted = os.environ.get("COURSE_SANDBOX", "auto")
+    if wanted == "none":
+        return "none"
+    if bwrap_works():
+        return "bwrap"
+    if wanted == "bwrap":
+        raise SandboxError("COURSE_SANDBOX=bwrap, but bubblewrap is not installed or cannot create "
+                           "namespaces here (install the 'bubblewrap' package, or unset COURSE_SANDBOX)")
+    return "none"
+
+
+def describe() -> str:
+    if mode() == "bwrap":
+        return "bubblewrap sandbox (read-only system, no course files, no network) + process limits"
+    return "process limits and a scratch folder (bubblewrap not available: workers can read the grader's files)"
+
+
+@functools.lru_cache(maxsize=1)
+def bwrap_works() -> bool:
+    binary = shutil.which("bwrap")
+    if binary is None:
+        return False
+    probe = [binary, *_mounts(Path("/tmp")), "--", sys.executable, "-c", "import graders.engine.worker"]
+    try:
+        return subprocess.run(probe, capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def wrapper_executable(home: Path) -> Path:
+    """A script that starts Python inside the sandbox, for multiprocessing's set_executable."""
+    binary = shutil.which("bwrap")
+    assert binary is not None
+    env_args = [arg for key, value in worker_environment(str(home)).items() for arg in ("--setenv", key, value)]
+    command = [binary, *_mounts(home), "--clearenv", *env_args, "--chdir", str(home), "--", sys.executable]
+    script = home / "python-in-sandbox"
+    script.write_text("#!/bin/sh\nexec " + " ".join(shlex.quote(c) for c in command) + ' "$@"\n')
+    script.chmod(0o700)
+    return script
+
+
+def _mounts(home: Path) -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc", "--proc", "/proc", "--dev", "/dev",
+            "--ro-bind", "/sys", "/sys", "--tmpfs", "/tmp",
+            "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        target = Path("/") / link
+        if target.is_symlink():
+            args += ["--symlink", os.readlink(target), str(target)]
+        elif target.is_dir():
+            args += ["--ro-bind", str(target), str(target)]
+    python_dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values(),
+                   *(p for p in sys.path if "site-packages" in p or "dist-packages" in p)}
+    for folder in sorted(p for p in python_dirs if p and os.path.isdir(p) and not p.startswith("/usr/")):
+        args += ["--ro-bind", folder, folder]
+    # The engine (worker, codec, errors) but none of the assignments' graders,
+    # even when the package sits inside a bound site-packages.
+    args += ["--tmpfs", str(PACKAGE_DIR), "--ro-bind", str(PACKAGE_DIR / "__init__.py"), str(PACKAGE_DIR / "__init__.py"),
+             "--ro-bind", str(ENGINE_DIR), str(ENGINE_DIR)]
+    args += ["--bind", str(home), str(home)]
+    return args
