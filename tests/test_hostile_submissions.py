@@ -151,3 +151,28 @@ def test_without_bubblewrap_grading_still_isolates_by_process(tmp_path):
     tanh = next(e for e in report["exercises"] if e["name"] == "Tanh")
     affine = next(e for e in report["exercises"] if e["name"] == "Affine")
     assert tanh["score"] == 0 and affine["score"] == affine["max_score"]
+
+
+@sandboxed
+def test_fork_bomb_is_bounded_and_costs_only_its_exercise(strict_course, make_submission):
+    folder = make_submission("a1_backprop", (inject(RELU_FORWARD, "import os\nwhile True:\n    os.fork()"),))
+    report = run_graders(strict_course, "a1_backprop", folder, RunOptions("public", "worker"))
+    scores = exercise_scores(report)
+    assert scores["Relu"][0] == 0 and scores["Tanh"] == (2, 2) and scores["Affine"] == (4, 4)
+
+
+@sandboxed
+def test_no_process_started_by_student_code_survives(strict_course, make_submission):
+    marker = "987654.321"
+    folder = make_submission("a1_backprop", (inject(RELU_FORWARD, (
+        "import subprocess\n"
+        f"subprocess.Popen(['sleep', '{marker}'], start_new_session=True)")),))
+    run_graders(strict_course, "a1_backprop", folder, RunOptions("public", "worker"))
+    survivors = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                survivors.append(entry.name)
+        except OSError:
+            continue
+    assert survivors == []

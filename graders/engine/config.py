@@ -25,6 +25,7 @@ class Limits:
     submission_seconds: float = 600.0
     memory_mb: int = 2048
     output_kb: int = 256
+    processes: int = 32  # processes and threads the worker may run (sandboxed workers only)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ class _Parser:
             "submission_seconds": float(self.get(table, [*keys, "submission_seconds"], number, base.submission_seconds)),
             "memory_mb": self.get(table, [*keys, "memory_mb"], int, base.memory_mb),
             "output_kb": self.get(table, [*keys, "output_kb"], int, base.output_kb),
+            "processes": self.get(table, [*keys, "processes"], int, base.processes),
         }
         for key, value in values.items():
             if value <= 0:

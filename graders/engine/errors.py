@@ -7,6 +7,8 @@ feedback and a zero for the test they happened in.
 
 from __future__ import annotations
 
+import traceback  # imported up front: a worker that dropped root may not import it later
+
 
 class StudentError(Exception):
     """The student's code raised an exception (or could not be run at all)."""
@@ -71,8 +73,6 @@ def student_error_from(exc: BaseException, submission_dir: str) -> StudentError:
     Frames of the grader and of libraries are left out: they would show the
     student grading code (and sometimes hidden test inputs) and say little.
     """
-    import traceback
-
     if isinstance(exc, SyntaxError):
         where = f"{_short(exc.filename, submission_dir)}, line {exc.lineno}"
         return StudentError("SyntaxError", exc.msg or "invalid syntax", where)

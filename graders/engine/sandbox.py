@@ -86,7 +86,7 @@ def wrapper_executable(home: Path) -> Path:
 
 def _mounts(home: Path) -> list[str]:
     args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc", "--proc", "/proc", "--dev", "/dev",
-            "--ro-bind", "/sys", "/sys", "--tmpfs", "/tmp",
+            "--ro-bind", "/sys", "/sys", "--perms", "1777", "--tmpfs", "/tmp",
             "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
     for link in ("bin", "lib", "lib64", "sbin"):
         target = Path("/") / link
@@ -96,11 +96,17 @@ def _mounts(home: Path) -> list[str]:
             args += ["--ro-bind", str(target), str(target)]
     python_dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values(),
                    *(p for p in sys.path if "site-packages" in p or "dist-packages" in p)}
-    for folder in sorted(p for p in python_dirs if p and os.path.isdir(p) and not p.startswith("/usr/")):
+    binds = sorted(p for p in python_dirs if p and os.path.isdir(p) and not p.startswith("/usr/"))
+    binds += [str(PACKAGE_DIR), str(home)]
+    # Folders leading to a bind are made traversable: a worker that dropped
+    # root must still reach Python under e.g. /root/.pyenv (0700 on the host).
+    for parent in sorted({str(a) for b in binds for a in Path(b).parents if str(a) != "/"}):
+        args += ["--perms", "0755", "--dir", parent]
+    for folder in binds[:-2]:
         args += ["--ro-bind", folder, folder]
     # The engine (worker, codec, errors) but none of the assignments' graders,
     # even when the package sits inside a bound site-packages.
-    args += ["--tmpfs", str(PACKAGE_DIR), "--ro-bind", str(PACKAGE_DIR / "__init__.py"), str(PACKAGE_DIR / "__init__.py"),
+    args += ["--perms", "0755", "--tmpfs", str(PACKAGE_DIR), "--ro-bind", str(PACKAGE_DIR / "__init__.py"), str(PACKAGE_DIR / "__init__.py"),
              "--ro-bind", str(ENGINE_DIR), str(ENGINE_DIR)]
     args += ["--bind", str(home), str(home)]
     return args

@@ -22,13 +22,15 @@ from .errors import StudentError, missing_attribute, student_error_from
 
 
 def serve(conn: Any, directory: str, memory_mb: int, output_bytes: int, output_file: str,
-          environment: dict[str, str]) -> None:
+          environment: dict[str, str], run_as: int | None = None, max_processes: int = 32) -> None:
     """Entry point of the worker process (runs until the judge closes the pipe)."""
     os.setsid()  # own process group: the judge can kill everything we start
     os.environ.clear()  # no tokens or paths of the grader's for student code
     os.environ.update(environment)
     _redirect_output(output_file)
     _apply_limits(memory_mb, output_bytes)
+    if run_as is not None:
+        _become(run_as, max_processes)
     os.chdir(directory)
     sys.path.insert(0, directory)
     sys.dont_write_bytecode = True
@@ -54,6 +56,14 @@ def _apply_limits(memory_mb: int, output_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def _become(uid: int, max_processes: int) -> None:
+    """Drop root for a user of our own: a fork bomb meets RLIMIT_NPROC (root is exempt)."""
+    resource.setrlimit(resource.RLIMIT_NPROC, (max_processes,) * 2)
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
 def _vm_size_bytes() -> int:
     with open("/proc/self/status") as status:
         for line in status:
@@ -70,6 +80,7 @@ class _Server:
         self.next_id = 1
 
     def run(self) -> None:
+        server_pid = os.getpid()
         while True:
             try:
                 request = decode(self.conn.recv_bytes())
@@ -82,12 +93,16 @@ class _Server:
             except BaseException as exc:  # noqa: BLE001 - SystemExit too: the student's, not ours
                 reply = {"error": _error_dict(student_error_from(exc, self.directory))}
             finally:
+                if os.getpid() != server_pid:
+                    os._exit(0)  # a child the student's code forked: it must never answer the judge
                 sys.stdout.flush()
                 sys.stderr.flush()
+            reply["id"] = request.get("id")
             try:
                 message = encode(reply, self.handle)
             except Exception as exc:  # noqa: BLE001 - e.g. an unencodable value
-                message = encode({"error": _error_dict(student_error_from(exc, self.directory))})
+                message = encode({"error": _error_dict(student_error_from(exc, self.directory)),
+                                  "id": request.get("id")})
             self.conn.send_bytes(message)
 
     def handle(self, obj: Any) -> Handle:

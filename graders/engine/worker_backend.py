@@ -58,6 +58,7 @@ class _Forkserver:
             forkserver._forkserver._stop()  # documented for tests; the only way to change the preload
         self.preload = tuple(dict.fromkeys((*self.preload, *preload)))
         self.home = Path(tempfile.mkdtemp(prefix="course-workers-"))
+        self.home.chmod(0o711)  # workers running as their own user may enter, not list
         atexit.register(shutil.rmtree, self.home, True)
         ctx.set_forkserver_preload(["graders.engine.worker", *self.preload])
         self.sandbox = sandbox.mode()
@@ -72,6 +73,28 @@ class _Forkserver:
 
 
 _FORKSERVER = _Forkserver()
+WORKER_UID_BASE = 200_000
+
+
+def _chown_tree(root: str, uid: int) -> None:
+    os.chown(root, uid, uid)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+
+
+def _kill_user(uid: int) -> None:
+    """SIGKILL every process of ``uid`` (only ever a judge's own worker user)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                uids = next(line for line in status if line.startswith("Uid:")).split()[1:]
+            if int(uids[0]) == uid:
+                os.kill(int(entry), signal.SIGKILL)
+        except (OSError, StopIteration, ValueError):
+            continue
 
 
 @contextlib.contextmanager
@@ -104,6 +127,7 @@ class WorkerBackend:
         self._conn: Any = None
         self._scratch: str | None = None
         self._test_deadline: float | None = None
+        self._request_id = 0
         self._budget_end = time.monotonic() + limits.submission_seconds
 
     # -- the Backend protocol -------------------------------------------------
@@ -172,6 +196,8 @@ class WorkerBackend:
         timeout = self._seconds_left(what)
         if self._process is None:
             self._start()
+        self._request_id += 1
+        request = {**request, "id": self._request_id}
         try:
             self._conn.send_bytes(encode(request))
             if not self._conn.poll(timeout):
@@ -185,9 +211,9 @@ class WorkerBackend:
         except CodecError as err:
             self._stop()
             raise StudentCrash(f"it sent back something that is not plain data ({err})") from None
-        if not isinstance(reply, dict) or not ({"ok", "error"} & set(reply)):
+        if not isinstance(reply, dict) or not ({"ok", "error"} & set(reply)) or reply.get("id") != self._request_id:
             self._stop()
-            raise StudentCrash("it sent back a malformed reply")
+            raise StudentCrash("it sent back a malformed or out-of-turn reply")
         if "error" in reply:
             raise _error_from(reply["error"])
         ok = reply["ok"]
@@ -216,11 +242,14 @@ class WorkerBackend:
         self._scratch = tempfile.mkdtemp(prefix="submission-", dir=_FORKSERVER.home)
         sandbox_dir = os.path.join(self._scratch, "submission")
         shutil.copytree(self.source, sandbox_dir, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+        output = os.path.join(self._scratch, "output.txt")
+        if self._run_as is not None:
+            _chown_tree(self._scratch, self._run_as)
         parent, child = ctx.Pipe()
         self._process = ctx.Process(
             target=worker.serve,
-            args=(child, sandbox_dir, self.limits.memory_mb, self.limits.output_kb * 1024,
-                  os.path.join(self._scratch, "output.txt"), sandbox.worker_environment(self._scratch)),
+            args=(child, sandbox_dir, self.limits.memory_mb, self.limits.output_kb * 1024, output,
+                  sandbox.worker_environment(self._scratch), self._run_as, self.limits.processes),
             daemon=True,
         )
         with _plain_start(Path(self._scratch)):
@@ -228,12 +257,21 @@ class WorkerBackend:
         child.close()
         self._conn = parent
 
+    @property
+    def _run_as(self) -> int | None:
+        """In the sandbox, root's workers run as a user id of this judge's own."""
+        if _FORKSERVER.sandbox == "bwrap" and os.geteuid() == 0:
+            return WORKER_UID_BASE + os.getpid() % 10_000
+        return None
+
     def _stop(self) -> None:
         if self._process is not None:
             try:
                 os.killpg(self._process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+            if self._run_as is not None:
+                _kill_user(self._run_as)  # also what escaped the process group
             self._process.kill()
             self._process.join(5)
             self._conn.close()
