@@ -91,7 +91,7 @@ def test_grade_skips_unchanged_and_regrades_changed_submissions(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (("check", "a9"), "unknown assignment 'a9'"),
-    (("grade", "/nonexistent", "-a", "a1_backprop", "-o", "/tmp/x"), "not a folder: /nonexistent"),
+    (("grade", "/nonexistent", "-a", "a1_backprop", "-o", "/tmp/x"), "not a folder or a zip file: /nonexistent"),
     (("check", "a1_backprop", "--submission", "/nonexistent"), "/nonexistent is not a folder"),
 ])
 def test_bad_arguments_exit_2_with_a_message(args, message):

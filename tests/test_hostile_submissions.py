@@ -81,13 +81,14 @@ def test_hostile_code_loses_only_its_own_points(hostile, strict_course, make_sub
 
 def test_fake_results_file_written_by_student_code_changes_nothing(make_submission, tmp_path):
     from graders.engine.batch import grade_batch
+    from graders.engine.inputs import SubmissionInput
 
     course = load_course(ROOT)
     folder = make_submission("a1_backprop", (inject(
         RELU_FORWARD, "open('results.json', 'w').write('{\"score\": 999}')\n"
                       "open('/tmp/course-fake-results.json', 'w').write('{\"score\": 999}')"),), name="mallory")
     out = tmp_path / "out"
-    grade_batch(course, "a1_backprop", [folder], out)
+    grade_batch(course, "a1_backprop", [SubmissionInput("mallory", folder)], out)
     import json
 
     results = json.loads((out / "mallory" / "results.json").read_text())

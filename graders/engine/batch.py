@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .config import Course, CourseConfigError, load_course
+from .config import Course, load_course
+from .inputs import SubmissionInput
 from .results import GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, write_atomic, write_submission_results
 from .runner import RunOptions, run_graders
 from .scoring import Report, TestRecord, score_records
@@ -49,25 +50,30 @@ def already_graded(out: Path, name: str, print_: str) -> bool:
         return False
 
 
-def grade_batch(course: Course, assignment: str, submissions: list[Path], out: Path, *,
+def grade_batch(course: Course, assignment: str, submissions: list[SubmissionInput], out: Path, *,
                 jobs: int = 1, force: bool = False, seed: int | None = None,
+                unreadable: dict[str, str] | None = None,
                 on_done: Callable[[str, str], None] | None = None) -> BatchResult:
-    """Grade ``submissions`` into ``out``; ``on_done(name, status)`` reports progress."""
-    names = [s.name for s in submissions]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise CourseConfigError(f"two submissions share the name {duplicates[0]!r}; names come from "
-                                "folder names and must be unique")
+    """Grade ``submissions`` into ``out``; ``on_done(name, status)`` reports progress.
+
+    ``unreadable`` maps names of submissions that could not be read at all
+    (a broken zip) to the reason; they get a zero with that reason.
+    """
     result = BatchResult()
+    for name, why in (unreadable or {}).items():
+        _record_zero(course, assignment, name, out, f"Your submission could not be read: {why}")
+        result.failed.append(name)
+        if on_done:
+            on_done(name, "unreadable")
     todo = []
-    for folder in submissions:
-        print_ = fingerprint(folder)
-        if not force and already_graded(out, folder.name, print_):
-            result.skipped.append(folder.name)
+    for submission in submissions:
+        print_ = fingerprint(submission.folder)
+        if not force and already_graded(out, submission.name, print_):
+            result.skipped.append(submission.name)
             if on_done:
-                on_done(folder.name, "skipped")
+                on_done(submission.name, "skipped")
         else:
-            todo.append((folder, print_))
+            todo.append((submission, print_))
     options = RunOptions(visibility="all", isolation="worker", seed=seed)
     for name, status in _run(course, assignment, todo, out, options, jobs):
         (result.graded if status == "graded" else result.failed).append(name)
@@ -89,50 +95,55 @@ def write_gradebook(course: Course, assignment: str, out: Path) -> Path:
     return target
 
 
-def _run(course: Course, assignment: str, todo: list[tuple[Path, str]], out: Path,
+def _run(course: Course, assignment: str, todo: list[tuple[SubmissionInput, str]], out: Path,
          options: RunOptions, jobs: int):
     # A judge process pays several seconds of imports (pytest, TensorFlow for
     # hidden oracles) before its first submission; below ~8 submissions per
     # judge, another judge costs more than it saves.
     jobs = min(jobs, max(1, len(todo) // JUDGE_MIN_SUBMISSIONS))
     if jobs <= 1:
-        for folder, print_ in todo:
-            yield folder.name, grade_one(str(course.root), assignment, str(folder), str(out), print_, options)
+        for submission, print_ in todo:
+            yield submission.name, grade_one(str(course.root), assignment, submission, str(out), print_, options)
         return
     # Judges are spawned, not forked: each starts clean and imports what it needs once.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures: dict[Future, Path] = {
-            pool.submit(grade_one, str(course.root), assignment, str(folder), str(out), print_, options): folder
-            for folder, print_ in todo
+        futures: dict[Future, SubmissionInput] = {
+            pool.submit(grade_one, str(course.root), assignment, submission, str(out), print_, options): submission
+            for submission, print_ in todo
         }
         for future in as_completed(futures):
-            folder = futures[future]
+            submission = futures[future]
             try:
-                yield folder.name, future.result()
+                yield submission.name, future.result()
             except Exception:  # noqa: BLE001 - a judge process died; record it, keep going
-                _record_grader_failure(course, assignment, folder, out, traceback.format_exc())
-                yield folder.name, "grader-failed"
+                _record_zero(course, assignment, submission.name, out, GRADER_FAILED,
+                             note=traceback.format_exc())
+                yield submission.name, "grader-failed"
 
 
-def grade_one(root: str, assignment: str, folder: str, out: str, print_: str, options: RunOptions) -> str:
+GRADER_FAILED = "The grader failed on this submission; your instructor has been told."
+
+
+def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str, print_: str,
+              options: RunOptions) -> str:
     """Grade one submission and write its files; runs in a judge process."""
     course = load_course(Path(root))
     try:
-        report = run_graders(course, assignment, Path(folder), options)
+        report = run_graders(course, assignment, submission.folder, options, name=submission.name)
     except Exception:  # noqa: BLE001 - never lose the batch to one grader failure
-        _record_grader_failure(course, assignment, Path(folder), Path(out), traceback.format_exc())
+        _record_zero(course, assignment, submission.name, Path(out), GRADER_FAILED, note=traceback.format_exc())
         return "grader-failed"
     write_submission_results(Path(out), report, print_)
     return "graded"
 
 
-def _record_grader_failure(course: Course, assignment: str, folder: Path, out: Path, details: str) -> None:
-    """A zero with an honest note, and no fingerprint, so the next run retries it."""
-    records = [TestRecord(nodeid="grader", title="grading did not complete", exercise=name, hidden=False,
-                          weight=1.0, status="grader-error",
-                          feedback="The grader failed on this submission; your instructor has been told.")
-               for name in course.assignment(assignment).exercises]
-    report: Report = score_records(course.assignment(assignment), folder.name, records)
-    report.notes.append("grader failure:\n" + details[-4000:])
+def _record_zero(course: Course, assignment: str, name: str, out: Path, feedback: str, note: str = "") -> None:
+    """A zero with an honest message, and no fingerprint, so the next run retries it."""
+    records = [TestRecord(nodeid=f"{exercise}::not-graded", title="not graded", exercise=exercise, hidden=False,
+                          weight=1.0, status="grader-error", feedback=feedback)
+               for exercise in course.assignment(assignment).exercises]
+    report: Report = score_records(course.assignment(assignment), name, records)
+    if note:
+        report.notes.append("grader failure:\n" + note[-4000:])
     write_submission_results(out, report, fingerprint="")

@@ -104,11 +104,10 @@ def _grade(course, args, console: Console) -> int:
     from .results import GRADEBOOK_FILE
     from .view import show_batch
 
-    course.assignment(args.assignment)
-    folders = [Path(s) for s in args.submissions]
-    missing = [str(f) for f in folders if not f.is_dir()]
-    if missing:
-        raise CourseConfigError(f"not a folder: {', '.join(missing)}")
+    from .inputs import Inputs
+
+    inputs = Inputs(course.assignment(args.assignment))
+    submissions = inputs.resolve([Path(s) for s in args.submissions])
     out = Path(args.out)
     if not args.quiet:
         from .sandbox import describe
@@ -117,19 +116,20 @@ def _grade(course, args, console: Console) -> int:
     started = time.monotonic()
     failures = 0
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.fields[rate]} · {task.fields[failures]} grader failures"),
+                  TextColumn("{task.fields[rate]} · {task.fields[failures]} not graded"),
                   console=console, disable=args.quiet) as progress:
-        task = progress.add_task("grade", total=len(folders), rate="", failures=0)
+        task = progress.add_task("grade", total=len(submissions) + len(inputs.problems), rate="", failures=0)
 
         def on_done(name: str, status: str) -> None:
             nonlocal failures
-            failures += status == "grader-failed"
+            failures += status in ("grader-failed", "unreadable")
             done = progress.tasks[0].completed + 1
             rate = done / max(time.monotonic() - started, 1e-9) * 60
             progress.update(task, advance=1, rate=f"{rate:.0f}/min", failures=failures)
 
-        result = grade_batch(course, args.assignment, folders, out, jobs=max(1, args.jobs),
-                             force=args.force, seed=args.seed, on_done=on_done)
+        with inputs:
+            result = grade_batch(course, args.assignment, submissions, out, jobs=max(1, args.jobs),
+                                 force=args.force, seed=args.seed, unreadable=inputs.problems, on_done=on_done)
     if not args.quiet:
         import json
 
@@ -137,7 +137,8 @@ def _grade(course, args, console: Console) -> int:
         for name in result.graded + result.skipped + result.failed:
             data = json.loads((out / name / "report.json").read_text())
             status = "skipped (unchanged)" if name in result.skipped else (
-                "grader failed" if name in result.failed else "graded")
+                ("unreadable" if name in inputs.problems else "grader failed") if name in result.failed
+                else "graded")
             rows.append((name, data["score"], data["max_score"], status))
         show_batch(console, rows)
         console.print(f"Results: {out}/<submission>/results.json · gradebook: {out / GRADEBOOK_FILE}")

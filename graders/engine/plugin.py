@@ -43,6 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="public: self-check tests only; all: add the hidden tests")
     group.addoption("--seed", type=int, default=None,
                     help="seed for hidden randomized tests (default: from the submission's name)")
+    group.addoption("--submission-name", default=None,
+                    help="the student's name (default: the submission folder's name)")
     group.addoption("--results-json", default=None, help="write the scored report here as JSON")
     group.addoption("--course-root", default=None, help="folder holding course.toml")
 
@@ -147,7 +149,7 @@ class GradingSession:
         return self.course().root / "exercises" / self.assignment.name
 
     def submission_name(self) -> str:
-        return self.submission_dir().name
+        return self.config.getoption("submission_name") or self.submission_dir().name
 
     def open_submission(self) -> Submission:
         if self.submission is None:

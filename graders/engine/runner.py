@@ -25,7 +25,8 @@ class GraderRunError(RuntimeError):
     """pytest could not run the graders at all (a bug or a broken install, not the student)."""
 
 
-def run_graders(course: Course, assignment: str, submission: Path, options: RunOptions) -> Report:
+def run_graders(course: Course, assignment: str, submission: Path, options: RunOptions,
+                name: str | None = None) -> Report:
     """Run ``graders/<assignment>`` on ``submission`` with pytest, in this process."""
     import pytest
 
@@ -48,6 +49,8 @@ def run_graders(course: Course, assignment: str, submission: Path, options: RunO
             "-o", "addopts=", "-o", "python_files=test_*.py",
             f"--rootdir={GRADERS_DIR.parent}",
         ]
+        if name is not None:
+            args.append(f"--submission-name={name}")
         if options.seed is not None:
             args.append(f"--seed={options.seed}")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hidden tests may import TensorFlow

@@ -1,0 +1,119 @@
+"""Submissions as instructors have them: folders, zip files, nbgrader's layout.
+
+``course grade`` accepts any mix of
+
+- a submission folder (it holds one of the assignment's files, or a folder that does);
+- a zip file per student, as LMSs export them (the student's name is the zip's name);
+- a folder of those (a class export);
+- nbgrader's ``submitted/<student>/<assignment>/``.
+
+Zips are unpacked into a scratch folder with limits: no paths outside it,
+no links, and a cap on the unpacked size.
+"""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Assignment, CourseConfigError
+
+MAX_UNPACKED_BYTES = 50 * 2**20
+
+
+@dataclass(frozen=True)
+class SubmissionInput:
+    name: str
+    folder: Path
+
+
+class Inputs:
+    """Resolves paths to submissions; scratch space lives until close()."""
+
+    def __init__(self, assignment: Assignment) -> None:
+        self.assignment = assignment
+        self.problems: dict[str, str] = {}  # submissions that cannot be read at all: name -> why
+        self._scratch: Path | None = None
+
+    def __enter__(self) -> "Inputs":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def resolve(self, paths: list[Path]) -> list[SubmissionInput]:
+        found: list[SubmissionInput] = []
+        for path in paths:
+            found += self._one(path)
+        names = [s.name for s in found] + list(self.problems)
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise CourseConfigError(f"two submissions are both named {duplicates[0]!r}; names come from folder "
+                                    "and zip names and must be unique")
+        return found
+
+    def _one(self, path: Path) -> list[SubmissionInput]:
+        if path.is_file() and path.suffix.lower() == ".zip":
+            try:
+                return [SubmissionInput(path.stem, self._unzip(path))]
+            except CourseConfigError as err:
+                self.problems[path.stem] = str(err)
+                return []
+        if not path.is_dir():
+            raise CourseConfigError(f"not a folder or a zip file: {path}")
+        if self._holds_files(path):
+            return [SubmissionInput(path.name, path)]
+        nested = path / self.assignment.name  # nbgrader: submitted/<student>/<assignment>/
+        if nested.is_dir():
+            return [SubmissionInput(path.name, nested)]
+        children = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+        if any(p.is_dir() or p.suffix.lower() == ".zip" for p in children):
+            found = []
+            for child in children:
+                if child.is_dir() or child.suffix.lower() == ".zip":
+                    found += self._one(child)
+            return found
+        # A folder with none of the files: still a submission (every test will say what is missing).
+        return [SubmissionInput(path.name, path)]
+
+    def _holds_files(self, folder: Path) -> bool:
+        return any((folder / name).exists() for name in self.assignment.files)
+
+    def _unzip(self, archive: Path) -> Path:
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="course-inputs-"))
+        target = Path(tempfile.mkdtemp(prefix=f"{archive.stem}-", dir=self._scratch))
+        try:
+            with zipfile.ZipFile(archive) as bundle:
+                _check_members(bundle, archive)
+                bundle.extractall(target)
+        except zipfile.BadZipFile:
+            raise CourseConfigError(f"{archive} is not a valid zip file") from None
+        return self._submission_root(target)
+
+    def _submission_root(self, folder: Path) -> Path:
+        """The folder inside an unpacked zip that holds the assignment's files."""
+        if self._holds_files(folder):
+            return folder
+        for candidate in sorted(p for p in folder.rglob("*") if p.is_dir() and "__MACOSX" not in p.parts):
+            if self._holds_files(candidate):
+                return candidate
+        return folder
+
+
+def _check_members(bundle: zipfile.ZipFile, archive: Path) -> None:
+    total = 0
+    for member in bundle.infolist():
+        name = Path(member.filename)
+        if name.is_absolute() or ".." in name.parts:
+            raise CourseConfigError(f"{archive}: refusing {member.filename!r}, a path outside the archive")
+        if stat.S_ISLNK(member.external_attr >> 16):
+            raise CourseConfigError(f"{archive}: refusing {member.filename!r}, a symbolic link")
+        total += member.file_size
+        if total > MAX_UNPACKED_BYTES:
+            raise CourseConfigError(f"{archive}: unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB")
