@@ -24,7 +24,7 @@ SAMPLES = ROOT / "tests" / "samples" / "a1_backprop"
 
 def zip_folder(folder: Path, archive: Path, prefix: str = "") -> Path:
     with zipfile.ZipFile(archive, "w") as bundle:
-        for path in sorted(folder.iterdir()):
+        for path in sorted(folder.glob("*.py")):
             bundle.write(path, prefix + path.name)
     return archive
 

@@ -23,7 +23,9 @@ def test_marked_blocks_become_stubs_and_the_rest_is_kept():
 
 def test_stubs_never_contain_solution_code(course):
     plan = plan_release(course)
-    for target, text in plan.written.items():
+    student_files = {t: text for t, text in plan.written.items() if (ROOT / "exercises") in t.parents}
+    assert any(t.suffix == ".ipynb" for t in student_files) and any(t.suffix == ".py" for t in student_files)
+    for target, text in student_files.items():
         assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text, target
     assert "x.T @ dout" not in plan.written[ROOT / "exercises" / "a1_backprop" / "layers.py"]
 
@@ -46,6 +48,8 @@ def test_release_check_detects_and_release_fixes_a_stale_exercise(tmp_path):
     layers = tmp_path / "solutions" / "a1_backprop" / "layers.py"
     layers.write_text(layers.read_text().replace("Row-wise softmax.", "Row-wise softmax (edited)."))
     plan = plan_release(course, ["a1_backprop"])
-    assert plan.stale == [tmp_path / "exercises" / "a1_backprop" / "layers.py"]
+    assert sorted(plan.stale) == sorted([tmp_path / "exercises" / "a1_backprop" / "layers.py",
+                                         tmp_path / "solutions" / "a1_backprop" / "a1_backprop.ipynb",
+                                         tmp_path / "exercises" / "a1_backprop" / "a1_backprop.ipynb"])
     apply_release(plan)
     assert plan_release(course, ["a1_backprop"]).stale == []

@@ -131,6 +131,7 @@ def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str,
     course = load_course(Path(root))
     try:
         report = run_graders(course, assignment, submission.folder, options, name=submission.name)
+        report.notes += list(submission.notes)
     except Exception:  # noqa: BLE001 - never lose the batch to one grader failure
         _record_zero(course, assignment, submission.name, Path(out), GRADER_FAILED, note=traceback.format_exc())
         return "grader-failed"

@@ -56,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--seed", type=int, help="one seed for every hidden test (default: per submission)")
     grade.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
     grade.set_defaults(handler=_grade)
+
+    nbgrader = commands.add_parser("nbgrader", help="work with nbgrader")
+    nbgrader_commands = nbgrader.add_subparsers(dest="nbgrader_command", required=True)
+    export = nbgrader_commands.add_parser("export", help="write an nbgrader course folder (config + source/)")
+    export.add_argument("directory")
+    export.add_argument("assignments", nargs="*", help="default: every assignment with a notebook")
+    export.set_defaults(handler=_nbgrader_export)
     return parser
 
 
@@ -106,7 +113,8 @@ def _grade(course, args, console: Console) -> int:
 
     from .inputs import Inputs
 
-    inputs = Inputs(course.assignment(args.assignment))
+    inputs = Inputs(course.assignment(args.assignment),
+                    course.root / "exercises" / args.assignment / f"{args.assignment}.ipynb")
     submissions = inputs.resolve([Path(s) for s in args.submissions])
     out = Path(args.out)
     if not args.quiet:
@@ -142,6 +150,17 @@ def _grade(course, args, console: Console) -> int:
             rows.append((name, data["score"], data["max_score"], status))
         show_batch(console, rows)
         console.print(f"Results: {out}/<submission>/results.json · gradebook: {out / GRADEBOOK_FILE}")
+    return 0
+
+
+def _nbgrader_export(course, args, console: Console) -> int:
+    from .nbgrader_export import export
+
+    target = Path(args.directory)
+    written = export(course, target, args.assignments or None)
+    console.print(f"Wrote {target / 'nbgrader_config.py'} and " + ", ".join(str(p) for p in written))
+    console.print(f"Next, in {target}: nbgrader generate_assignment NAME; collect notebooks into "
+                  "submitted/<student>/NAME/; nbgrader autograde NAME; nbgrader generate_feedback NAME")
     return 0
 
 

@@ -81,6 +81,23 @@ def find_course_root(start: Path | None = None) -> Path:
     )
 
 
+def locate_course_root() -> Path:
+    """The course of a checkout (from cwd, then from the package), else the copy inside the package.
+
+    ``course release`` copies course.toml into the package, so an installed
+    package without a checkout (a notebook in Colab) still knows its course.
+    """
+    package = Path(__file__).resolve().parent.parent
+    for start in (Path.cwd(), package.parent):
+        try:
+            return find_course_root(start)
+        except CourseConfigError:
+            continue
+    if (package / COURSE_FILE).is_file():
+        return package
+    return find_course_root()  # raises with the usual message
+
+
 def load_course(root: Path) -> Course:
     path = root / COURSE_FILE
     try:

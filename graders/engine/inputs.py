@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Assignment, CourseConfigError
+from .notebooks import NotebookError
 
 MAX_UNPACKED_BYTES = 50 * 2**20
 
@@ -29,13 +30,15 @@ MAX_UNPACKED_BYTES = 50 * 2**20
 class SubmissionInput:
     name: str
     folder: Path
+    notes: tuple[str, ...] = ()  # said to the student with the results (e.g. a notebook cell missing)
 
 
 class Inputs:
     """Resolves paths to submissions; scratch space lives until close()."""
 
-    def __init__(self, assignment: Assignment) -> None:
+    def __init__(self, assignment: Assignment, reference_notebook: Path | None = None) -> None:
         self.assignment = assignment
+        self.reference_notebook = reference_notebook  # the released notebook, to read notebooks back
         self.problems: dict[str, str] = {}  # submissions that cannot be read at all: name -> why
         self._scratch: Path | None = None
 
@@ -49,7 +52,11 @@ class Inputs:
     def resolve(self, paths: list[Path]) -> list[SubmissionInput]:
         found: list[SubmissionInput] = []
         for path in paths:
-            found += self._one(path)
+            for submission in self._one(path):
+                try:
+                    found.append(self._from_notebook(submission))
+                except NotebookError as err:
+                    self.problems[submission.name] = str(err)
         names = [s.name for s in found] + list(self.problems)
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -82,12 +89,41 @@ class Inputs:
         return [SubmissionInput(path.name, path)]
 
     def _holds_files(self, folder: Path) -> bool:
-        return any((folder / name).exists() for name in self.assignment.files)
+        return any((folder / name).exists() for name in self.assignment.files) or bool(self._notebooks(folder))
 
-    def _unzip(self, archive: Path) -> Path:
+    def _notebooks(self, folder: Path) -> list[Path]:
+        return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+
+    def _from_notebook(self, submission: SubmissionInput) -> SubmissionInput:
+        """A folder with a notebook and none of the .py files: grade the code its cells write."""
+        folder = submission.folder
+        notebooks = self._notebooks(folder)
+        if any((folder / name).exists() for name in self.assignment.files) or not notebooks:
+            return submission
+        preferred = [p for p in notebooks if p.stem == self.assignment.name]
+        if len(notebooks) > 1 and not preferred:
+            raise NotebookError(f"{folder} holds several notebooks ({', '.join(p.name for p in notebooks)}); "
+                                f"name yours {self.assignment.name}.ipynb")
+        if self.reference_notebook is None or not self.reference_notebook.is_file():
+            raise NotebookError(f"no released notebook for {self.assignment.name} to read submissions against")
+        import nbformat
+
+        from .notebooks import notebook_to_files
+
+        reference = nbformat.read(self.reference_notebook, as_version=4)
+        files, notes = notebook_to_files((preferred or notebooks)[0], self.assignment, reference)
+        target = self._scratch_dir(f"{submission.name}-notebook-")
+        for name, text in files.items():
+            (target / name).write_text(text, encoding="utf-8")
+        return SubmissionInput(submission.name, target, tuple(notes))
+
+    def _scratch_dir(self, prefix: str) -> Path:
         if self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix="course-inputs-"))
-        target = Path(tempfile.mkdtemp(prefix=f"{archive.stem}-", dir=self._scratch))
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self._scratch))
+
+    def _unzip(self, archive: Path) -> Path:
+        target = self._scratch_dir(f"{archive.stem}-")
         try:
             with zipfile.ZipFile(archive) as bundle:
                 _check_members(bundle, archive)

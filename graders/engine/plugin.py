@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from .compare import CheckFailed
-from .config import Assignment, Course, find_course_root, load_course
+from .config import Assignment, Course, load_course, locate_course_root
 from .errors import StudentCrash, StudentError, StudentTimeout
 from .scoring import TestRecord, score_records
 from .student import LocalBackend, Submission
@@ -43,6 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="public: self-check tests only; all: add the hidden tests")
     group.addoption("--seed", type=int, default=None,
                     help="seed for hidden randomized tests (default: from the submission's name)")
+    group.addoption("--exercise", default=None, help="grade only this exercise (a notebook's check cell)")
     group.addoption("--submission-name", default=None,
                     help="the student's name (default: the submission folder's name)")
     group.addoption("--results-json", default=None, help="write the scored report here as JSON")
@@ -77,9 +78,12 @@ class GradingSession:
             raise pytest.UsageError(f"grade one assignment per run, got {sorted(names)}")
         self.assignment = self.course().assignment(names.pop())
         keep, drop = [], []
+        only = config.getoption("exercise")
         for item in items:
             hidden = item.get_closest_marker("hidden") is not None
-            (drop if hidden and config.getoption("visibility") == "public" else keep).append(item)
+            marker = item.get_closest_marker("exercise")
+            other = only is not None and (marker is None or marker.args[0] != only)
+            (drop if other or hidden and config.getoption("visibility") == "public" else keep).append(item)
             if item.get_closest_marker("exercise") is None and item in graded:
                 raise pytest.UsageError(f"{item.nodeid}: grader tests need @pytest.mark.exercise(name)")
         if drop:
@@ -89,7 +93,7 @@ class GradingSession:
     def course(self) -> Course:
         if self._course is None:
             root = self.config.getoption("course_root")
-            self._course = load_course(Path(root) if root else find_course_root(GRADERS_DIR.parent))
+            self._course = load_course(Path(root) if root else locate_course_root())
         return self._course
 
     # -- running ---------------------------------------------------------------

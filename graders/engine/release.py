@@ -46,14 +46,28 @@ def stub_python(source: str, name: str = "<source>") -> str:
 
 def plan_release(course: Course, assignments: list[str] | None = None) -> ReleasePlan:
     plan = ReleasePlan()
+    packaged = Path(__file__).resolve().parent.parent / "course.toml"  # for installs without a checkout
+    if packaged.parent.parent == course.root:
+        text = (course.root / "course.toml").read_text(encoding="utf-8")
+        plan.written[packaged] = text
+        if not packaged.is_file() or packaged.read_text(encoding="utf-8") != text:
+            plan.stale.append(packaged)
     for name in assignments or list(course.assignments):
         course.assignment(name)
         source_dir = course.root / "solutions" / name
         target_dir = course.root / "exercises" / name
         if not source_dir.is_dir():
             raise ReleaseError(f"{source_dir} does not exist: write the solution there first")
-        sources = [p for p in sorted(source_dir.rglob("*")) if p.is_file() and _wanted(p, source_dir)]
+        notebook_name = f"{name}.ipynb"
+        derived = {"narrative.md", notebook_name}  # inputs and outputs of the notebook build
+        sources = [p for p in sorted(source_dir.rglob("*"))
+                   if p.is_file() and _wanted(p, source_dir) and p.relative_to(source_dir).as_posix() not in derived]
+        if (source_dir / "narrative.md").is_file():
+            _plan_notebooks(plan, course.assignment(name), source_dir, target_dir)
+            sources += [source_dir / notebook_name]
         for source in sources:
+            if source.suffix == ".ipynb":
+                continue  # planned by _plan_notebooks
             target = target_dir / source.relative_to(source_dir)
             if source.suffix == ".py":
                 text = stub_python(source.read_text(encoding="utf-8"), str(source))
@@ -69,6 +83,23 @@ def plan_release(course: Course, assignments: list[str] | None = None) -> Releas
             plan.extra += [p for p in sorted(target_dir.rglob("*"))
                            if p.is_file() and _wanted(p, target_dir) and p not in expected]
     return plan
+
+
+def _plan_notebooks(plan: ReleasePlan, assignment, source_dir: Path, target_dir: Path) -> None:
+    """solutions/<a>/<a>.ipynb from the .py files and narrative.md; exercises/<a>/<a>.ipynb stubbed from it."""
+    import nbformat
+    from nbgrader.preprocessors import ClearSolutions
+
+    from .notebooks import build_solution_notebook
+
+    notebook = build_solution_notebook(assignment, source_dir)
+    solution_text = nbformat.writes(notebook) + "\n"
+    student, _ = ClearSolutions().preprocess(nbformat.reads(solution_text, as_version=4), {})
+    for target, text in ((source_dir / f"{assignment.name}.ipynb", solution_text),
+                         (target_dir / f"{assignment.name}.ipynb", nbformat.writes(student) + "\n")):
+        plan.written[target] = text
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            plan.stale.append(target)
 
 
 def apply_release(plan: ReleasePlan) -> None:

@@ -53,9 +53,10 @@ def gradescope_results(report: Report) -> dict:
         for record in report.tests
     ]
     summary = ", ".join(f"{e.name} {e.score:g}/{e.max_score:g}" for e in report.exercises)
+    notes = "".join(f"\n{note}" for note in report.notes if not note.startswith("grader failure"))
     return {
         "score": report.score,
-        "output": f"{report.assignment}: {report.score:g} / {report.max_score:g} points ({summary}).",
+        "output": f"{report.assignment}: {report.score:g} / {report.max_score:g} points ({summary}).{notes}",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -73,7 +74,7 @@ def feedback_markdown(report: Report) -> str:
             lines += [f"### {record.exercise}: {record.title}", "", "```text", record.feedback.strip(), "```", ""]
     else:
         lines += ["", "Every check passed. Well done!"]
-    lines += [f"- {note}" for note in report.notes]
+    lines += [f"- {note}" for note in report.notes if not note.startswith("grader failure")]
     return "\n".join(lines) + "\n"
 
 

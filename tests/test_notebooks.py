@@ -1,0 +1,160 @@
+"""Notebooks: generated from the .py solutions, runnable, gradable by `course grade` and by real nbgrader."""
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from graders.engine.batch import grade_batch
+from graders.engine.inputs import Inputs
+from graders.engine.notebooks import notebook_to_files
+from tests.conftest import ROOT
+
+NOTEBOOK_ASSIGNMENTS = sorted(p.parent.name for p in ROOT.glob("solutions/*/narrative.md"))
+
+
+def released(assignment: str) -> Path:
+    return ROOT / "exercises" / assignment / f"{assignment}.ipynb"
+
+
+def solution(assignment: str) -> Path:
+    return ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+
+
+def execute(notebook: Path, folder: Path) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    shutil.copy(notebook, folder / notebook.name)
+    nb = nbformat.read(folder / notebook.name, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+def check_outputs(nb: nbformat.NotebookNode) -> dict[str, tuple[float, float, str]]:
+    """grade_id -> (points shown, points possible, html shown) for every check cell."""
+    found = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            result = next(o for o in cell.outputs if o.output_type == "execute_result")
+            found[meta["grade_id"]] = (float(result.data["text/plain"]), meta["points"], result.data["text/html"])
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", NOTEBOOK_ASSIGNMENTS)
+def test_solution_notebook_runs_top_to_bottom_with_full_marks(assignment, tmp_path):
+    checks = check_outputs(execute(solution(assignment), tmp_path))
+    assert checks and all(points == possible for points, possible, _ in checks.values()), checks
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", NOTEBOOK_ASSIGNMENTS)
+def test_stub_notebook_runs_and_every_check_says_not_implemented(assignment, tmp_path):
+    checks = check_outputs(execute(released(assignment), tmp_path))
+    assert all(points == 0 for points, _, _ in checks.values())
+    assert all("Not implemented yet" in shown or "raises NotImplementedError when imported" in shown
+               for _, _, shown in checks.values())
+
+
+@pytest.mark.parametrize("assignment", NOTEBOOK_ASSIGNMENTS)
+def test_the_notebook_writes_exactly_the_solution_files(assignment, course):
+    """One truth: the code cells of the solution notebook are the .py solutions."""
+    reference = nbformat.read(solution(assignment), as_version=4)
+    files, notes = notebook_to_files(solution(assignment), course.assignment(assignment), reference)
+    assert notes == []
+    for name, text in files.items():
+        expected = (ROOT / "solutions" / assignment / name).read_text()
+        assert ast.dump(ast.parse(text)) == ast.dump(ast.parse(expected)), name
+
+
+def grade_notebooks(course, tmp_path, notebooks: dict[str, nbformat.NotebookNode | str]):
+    subs = tmp_path / "subs"
+    for name, nb in notebooks.items():
+        (subs / name).mkdir(parents=True)
+        text = nb if isinstance(nb, str) else nbformat.writes(nb)
+        (subs / name / "a1_backprop.ipynb").write_text(text)
+    inputs = Inputs(course.assignment("a1_backprop"), released("a1_backprop"))
+    with inputs:
+        found = inputs.resolve([subs])
+        grade_batch(course, "a1_backprop", found, tmp_path / "out", unreadable=inputs.problems)
+    return {name: json.loads((tmp_path / "out" / name / "report.json").read_text()) for name in notebooks}
+
+
+def solved() -> nbformat.NotebookNode:
+    return nbformat.read(solution("a1_backprop"), as_version=4)
+
+
+def cell(nb, grade_id):
+    return next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def exercise(report, name):
+    return next(e for e in report["exercises"] if e["name"] == name)
+
+
+def test_course_grade_reads_notebooks_and_survives_bad_ones(course, tmp_path):
+    reordered = solved()
+    reordered.cells = reordered.cells[:2] + list(reversed(reordered.cells[2:]))
+    deleted_locked = solved()
+    deleted_locked.cells.remove(cell(deleted_locked, "layers_header"))
+    deleted_solution = solved()
+    deleted_solution.cells.remove(cell(deleted_solution, "layers_Tanh"))
+    renamed = solved()
+    cell(renamed, "layers_Relu").metadata["nbgrader"]["grade_id"] = "my_relu"
+    syntax = solved()
+    relu = cell(syntax, "layers_Relu")
+    relu.source = relu.source.replace("def forward(self, x):", "def forward(self, x)")
+    reports = grade_notebooks(course, tmp_path, {
+        "reordered": reordered, "deleted_locked": deleted_locked, "deleted_solution": deleted_solution,
+        "renamed": renamed, "syntax": syntax, "broken": '{"cells": [',
+    })
+    assert reports["reordered"]["score"] == 23
+    assert reports["deleted_locked"]["score"] == 23  # locked cells come from the released notebook
+    assert exercise(reports["deleted_solution"], "Tanh")["score"] == 0
+    assert exercise(reports["deleted_solution"], "Relu")["score"] == 2
+    assert any("'layers_Tanh' is missing" in note for note in reports["deleted_solution"]["notes"])
+    assert any("'layers_Relu' is missing" in note for note in reports["renamed"]["notes"])
+    syntax_feedback = " ".join(t["feedback"] for t in reports["syntax"]["tests"] if t["exercise"] == "Relu")
+    assert "layers.py has a syntax error" in syntax_feedback
+    broken = json.loads((tmp_path / "out" / "broken" / "results.json").read_text())
+    assert broken["score"] == 0 and "is not a readable notebook" in broken["tests"][0]["output"]
+
+
+@pytest.mark.slow
+def test_real_nbgrader_round_trip_agrees_with_course_grade(course, tmp_path):
+    nbg = tmp_path / "nbgrader"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+    def run(*args, cwd=nbg):
+        result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    run(sys.executable, "-m", "graders.engine.cli", "nbgrader", "export", str(nbg), "a1_backprop", cwd=ROOT)
+    run("nbgrader", "generate_assignment", "a1_backprop")
+    release = nbg / "release" / "a1_backprop" / "a1_backprop.ipynb"
+    for student, notebook in (("alice", nbg / "source" / "a1_backprop" / "a1_backprop.ipynb"), ("bob", release)):
+        (nbg / "submitted" / student / "a1_backprop").mkdir(parents=True)
+        shutil.copy(notebook, nbg / "submitted" / student / "a1_backprop" / "a1_backprop.ipynb")
+    run("nbgrader", "autograde", "a1_backprop")
+    run("nbgrader", "generate_feedback", "a1_backprop")
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{nbg / 'gradebook.db'}") as gradebook:
+        nbgrader_scores = {s: gradebook.find_submission("a1_backprop", s).score for s in ("alice", "bob")}
+    assert nbgrader_scores == {"alice": 23, "bob": 0}
+    assert "Not implemented yet" in (nbg / "feedback" / "bob" / "a1_backprop" / "a1_backprop.html").read_text()
+
+    inputs = Inputs(course.assignment("a1_backprop"), released("a1_backprop"))
+    with inputs:
+        found = inputs.resolve([nbg / "submitted"])
+        grade_batch(course, "a1_backprop", found, tmp_path / "out")
+    ours = {s: json.loads((tmp_path / "out" / s / "results.json").read_text())["score"] for s in ("alice", "bob")}
+    assert ours == nbgrader_scores
