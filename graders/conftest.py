@@ -7,6 +7,7 @@ or ``pytest graders/a1_backprop --submission path/to/folder``.
 from graders.engine.plugin import (  # noqa: F401 - pytest finds hooks and fixtures by name
     assignment,
     pytest_addoption,
+    plot,
     pytest_configure,
     rng,
     settings,

@@ -32,6 +32,11 @@ def numerical_grads(x, W, b, dout):
             oracles.numerical_gradient(lambda v: loss(x, W, v), b))
 
 
+def db_mistakes(dout):
+    return {"db summed over the wrong axis (axis=1 instead of axis=0)": dout.sum(axis=1),
+            "db averaged over the batch instead of summed": dout.mean(axis=0)}
+
+
 def run_backward(student, x, W, b, dout):
     layer = student.layers.Affine(W.copy(), b.copy())
     layer.forward(x.copy())
@@ -67,8 +72,7 @@ def test_backward_matches_finite_differences(student, rng, tol):
     kw = dict(rtol=tol["grad_rtol"], atol=tol["grad_atol"])
     expect_gradient(dx, num_dx, "Affine backward dx (returned)", **kw)
     expect_gradient(dW, num_dW, "Affine dW (attribute self.dW)", **kw)
-    expect_gradient(db, num_db, "Affine db (attribute self.db)", **kw,
-                    mistakes={"db averaged over the batch instead of summed": dout.mean(axis=0)})
+    expect_gradient(db, num_db, "Affine db (attribute self.db)", **kw, mistakes=db_mistakes(dout))
 
 
 def test_backward_square_shapes_name_classic_mistakes(student, rng, tol):
@@ -83,10 +87,7 @@ def test_backward_square_shapes_name_classic_mistakes(student, rng, tol):
         "dW = x @ dout instead of x.T @ dout": x @ dout,
         "dW transposed (dout.T @ x)": dout.T @ x,
     })
-    expect_gradient(db, num_db, "Affine db with N = D = M = 3", **kw, mistakes={
-        "db summed over the wrong axis (axis=1 instead of axis=0)": dout.sum(axis=1),
-        "db averaged over the batch instead of summed": dout.mean(axis=0),
-    })
+    expect_gradient(db, num_db, "Affine db with N = D = M = 3", **kw, mistakes=db_mistakes(dout))
 
 
 def test_backward_nd_input_returns_dx_in_input_shape(student, rng, tol):
@@ -98,7 +99,7 @@ def test_backward_nd_input_returns_dx_in_input_shape(student, rng, tol):
     expect_gradient(dx, num_dx, "Affine dx for x of shape (4, 2, 3)", **kw,
                     mistakes={"dx not reshaped back to the original shape of x": num_dx.reshape(4, 6)})
     expect_gradient(dW, num_dW, "Affine dW for x of shape (4, 2, 3)", **kw)
-    expect_gradient(db, num_db, "Affine db for x of shape (4, 2, 3)", **kw)
+    expect_gradient(db, num_db, "Affine db for x of shape (4, 2, 3)", **kw, mistakes=db_mistakes(dout))
 
 
 def test_backward_leaves_dout_unchanged(student, rng):
@@ -130,4 +131,4 @@ def test_random_shapes_against_tensorflow(student, rng, tol, ndim):
     kw = dict(rtol=tol["value_rtol"], atol=1e-9)
     expect_close(dx, tdx, f"Affine dx for x of shape {x_shape}", **kw)
     expect_close(dW, tdW, f"Affine dW for W of shape {W.shape}", **kw)
-    expect_close(db, tdb, f"Affine db for b of shape {b.shape}", **kw)
+    expect_close(db, tdb, f"Affine db for b of shape {b.shape}", **kw, mistakes=db_mistakes(dout))

@@ -111,7 +111,7 @@ def test_accuracy_is_the_fraction_of_correct_rows(student, rng, labels_as):
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 @pytest.mark.parametrize("sizes", SHAPES, ids=SHAPE_IDS)
-def test_gradient_matches_finite_differences(student, rng, tol, sizes, activation):
+def test_gradient_matches_finite_differences(student, rng, tol, sizes, activation, plot):
     """gradient(x, t) matches the numerical gradient of the loss for every parameter"""
     net, params, _ = build(student, sizes, activation, rng)
     x, labels = rng.normal(size=(5, sizes[0])), rng.integers(0, sizes[2], size=5)
@@ -121,8 +121,14 @@ def test_gradient_matches_finite_differences(student, rng, tol, sizes, activatio
            f"{sorted(grads) if isinstance(grads, dict) else type(grads).__name__}.")
     numerical = oracles.mlp_numerical_gradients(params, x, labels, activation)
     for key in params:
-        expect_gradient(grads[key], numerical[key], f"gradient[{key!r}] ({activation}, sizes {sizes})",
-                        rtol=tol["grad_rtol"], atol=tol["grad_atol"])
+        try:
+            expect_gradient(grads[key], numerical[key], f"gradient[{key!r}] ({activation}, sizes {sizes})",
+                            rtol=tol["grad_rtol"], atol=tol["grad_atol"])
+        except CheckFailed:
+            if np.shape(grads[key]) == numerical[key].shape:  # show how far off, entry by entry
+                plot("scatter", f"gradient[{key!r}]: yours vs finite differences", x=numerical[key],
+                     y=grads[key], xlabel="finite differences", ylabel="your backprop")
+            raise
 
 
 @pytest.mark.hidden

@@ -6,6 +6,7 @@ import pytest
 from graders.engine.compare import expect_close, expect_unchanged
 
 pytestmark = pytest.mark.exercise("Relu")
+MASK_MISTAKE = "mask uses >= 0: the gradient also passes where x == 0 (relu'(0) is 0 here)"
 
 
 def with_exact_zeros(rng, shape):
@@ -32,7 +33,7 @@ def test_backward_passes_gradient_only_where_x_positive(student, rng, tol):
     relu.forward(x)
     got = relu.backward(dout.copy())
     expect_close(got, dout * (x > 0), "Relu backward dx", rtol=0, atol=0, mistakes={
-        "mask uses >= 0: the gradient also passes where x == 0 (relu'(0) is 0 here)": dout * (x >= 0),
+        MASK_MISTAKE: dout * (x >= 0),
         "mask inverted: gradient passed where x <= 0": dout * (x <= 0),
         "returned the mask (x > 0) without multiplying by dout": (x > 0).astype(float),
     })
@@ -59,4 +60,4 @@ def test_random_nd_inputs(student, rng, dtype):
     relu = student.layers.Relu()
     expect_close(relu.forward(x.copy()), np.maximum(x, 0), f"Relu forward, shape {shape}", rtol=0, atol=0)
     expect_close(relu.backward(dout.copy()), dout * (x > 0), f"Relu backward, shape {shape}", rtol=0, atol=0,
-                 mistakes={"mask uses >= 0 instead of > 0": dout * (x >= 0)})
+                 mistakes={MASK_MISTAKE: dout * (x >= 0)})

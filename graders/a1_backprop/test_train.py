@@ -11,7 +11,7 @@ pytestmark = pytest.mark.exercise("train")
 
 
 @pytest.mark.weight(2)
-def test_reaches_held_out_accuracy_on_digits(student, settings):
+def test_reaches_held_out_accuracy_on_digits(student, settings, plot):
     """MultiLayerNet(64, [50], 10) trained on 1300 digits scores well on 497 others"""
     x_train, t_train, x_test, t_test = oracles.digits_split()
     net = student.network.MultiLayerNet(64, [50], 10, seed=0)
@@ -21,6 +21,7 @@ def test_reaches_held_out_accuracy_on_digits(student, settings):
     expect(isinstance(losses, list) and len(losses) == iters,
            f"train should return a list of {iters} minibatch losses, got "
            f"{len(losses) if isinstance(losses, list) else type(losses).__name__}.")
+    plot("line", "Your training loss on the digits", y=losses, xlabel="SGD step", ylabel="minibatch loss")
     params = net.params
     scores = np.asarray(net.predict(x_test))
     if not np.allclose(scores, oracles.mlp_scores(params, x_test, "relu")) and \

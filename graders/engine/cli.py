@@ -57,6 +57,16 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
     grade.set_defaults(handler=_grade)
 
+    feedback = commands.add_parser("feedback", help="write feedback.html (and .md) for every graded submission")
+    feedback.add_argument("out", help="the folder `course grade` wrote")
+    feedback.add_argument("--assignment", "-a", help="only this assignment's results")
+    feedback.set_defaults(handler=_feedback)
+
+    report = commands.add_parser("report", help="write the class report (class-report.html) for the instructor")
+    report.add_argument("out", help="the folder `course grade` wrote")
+    report.add_argument("--assignment", "-a", help="needed when OUT holds several assignments")
+    report.set_defaults(handler=_report)
+
     nbgrader = commands.add_parser("nbgrader", help="work with nbgrader")
     nbgrader_commands = nbgrader.add_subparsers(dest="nbgrader_command", required=True)
     export = nbgrader_commands.add_parser("export", help="write an nbgrader course folder (config + source/)")
@@ -151,6 +161,32 @@ def _grade(course, args, console: Console) -> int:
         show_batch(console, rows)
         console.print(f"Results: {out}/<submission>/results.json · gradebook: {out / GRADEBOOK_FILE}")
     return 0
+
+
+def _feedback(course, args, console: Console) -> int:
+    from .reports import write_feedback
+
+    written = write_feedback(_graded_folder(args.out), args.assignment)
+    console.print(f"Wrote {len(written)} feedback page(s): {args.out}/<submission>/feedback.html")
+    return 0
+
+
+def _report(course, args, console: Console) -> int:
+    from .reports import write_class_report
+
+    try:
+        target = write_class_report(_graded_folder(args.out), args.assignment)
+    except ValueError as err:
+        raise CourseConfigError(str(err)) from None
+    console.print(f"Wrote {target}")
+    return 0
+
+
+def _graded_folder(out: str) -> Path:
+    folder = Path(out)
+    if not any(folder.glob("*/report.json")):
+        raise CourseConfigError(f"{folder} holds no graded submissions; run `course grade ... --out {folder}` first")
+    return folder
 
 
 def _nbgrader_export(course, args, console: Console) -> int:

@@ -63,6 +63,7 @@ class GradingSession:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.records: list[TestRecord] = []
+        self.plots: dict[str, list[dict]] = {}  # nodeid -> figures recorded by the test
         self._course: Course | None = None
         self.assignment: Assignment | None = None
         self.submission: Submission | None = None
@@ -135,6 +136,7 @@ class GradingSession:
             weight=float(weight.args[0]) if weight else 1.0,
             status=status,
             feedback=feedback,
+            plots=self.plots.pop(item.nodeid, []),
         ))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -197,6 +199,34 @@ def tol(assignment: Assignment) -> dict[str, float]:
 def settings(assignment: Assignment) -> dict[str, Any]:
     """Free-form settings of this assignment (course.toml [assignments.NAME.settings])."""
     return assignment.settings
+
+
+MAX_PLOT_POINTS = 2000
+
+
+@pytest.fixture
+def plot(request: pytest.FixtureRequest):
+    """Attach a figure to this test's feedback report (``course feedback`` draws it).
+
+    ``plot("line", "Training loss", y=losses, xlabel="step", ylabel="loss")``
+    ``plot("scatter", "dW1: yours vs numerical", x=numerical, y=yours, xlabel=..., ylabel=...)``
+    ``plot("field", "Your decision boundary", z=grid, extent=[0, 1, 0, 1])``
+    Arrays are flattened (field: kept 2-D) and thinned to at most 2000 points.
+    """
+    session = _session(request)
+
+    def add(kind: str, title: str, **data: Any) -> None:
+        figure: dict[str, Any] = {"kind": kind, "title": title}
+        for key, value in data.items():
+            if isinstance(value, (np.ndarray, list, tuple)):
+                array = np.asarray(value, dtype=float)
+                if kind != "field" or array.ndim != 2:
+                    array = array.ravel()[:: max(1, array.size // MAX_PLOT_POINTS)]
+                value = np.round(array, 6).tolist()
+            figure[key] = value
+        session.plots.setdefault(request.node.nodeid, []).append(figure)
+
+    return add
 
 
 @pytest.fixture

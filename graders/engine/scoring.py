@@ -26,6 +26,7 @@ class TestRecord:
     feedback: str = ""
     score: float = 0.0
     max_score: float = 0.0
+    plots: list[dict] = field(default_factory=list)  # figures for the feedback report (see plugin.plot)
 
     @property
     def passed(self) -> bool:

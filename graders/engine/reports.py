@@ -1,0 +1,107 @@
+"""``course feedback OUT`` and ``course report OUT``: HTML pages people want to read.
+
+Both read the ``report.json`` files ``course grade`` wrote. A student's page
+holds their points per exercise, each failed check with its message, and the
+figures the graders recorded; it never shows grader or solution code. The
+class page shows score distributions, the most frequent known mistakes and
+what timed out or crashed, with a table sortable by any column.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections import Counter
+from pathlib import Path
+
+import jinja2
+
+from .results import FEEDBACK_FILE, REPORT_FILE, feedback_markdown, write_atomic
+from .runner import report_from_dict
+from .scoring import Report
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+FEEDBACK_HTML = "feedback.html"
+CLASS_REPORT_HTML = "class-report.html"
+MISTAKE = re.compile(r"This looks like a known mistake: (?P<name>.+?)\.(\n|$)")
+INCIDENTS = {"timeout": "time limit", "crash": "crashed the process", "grader-error": "grader problem"}
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+def load_reports(out: Path, assignment: str | None = None) -> list[Report]:
+    reports = []
+    for path in sorted(out.glob(f"*/{REPORT_FILE}")):
+        data = json.loads(path.read_text())
+        if assignment is None or data["assignment"] == assignment:
+            reports.append(report_from_dict(data))
+    return reports
+
+
+def student_page(report: Report, title: str = "") -> str:
+    from .figures import test_figure
+
+    failed = [dict(vars(t), figures=[(test_figure(p), p["title"]) for p in t.plots])
+              for t in report.tests if not t.passed]
+    passed = [t for t in report.tests if t.passed]
+    passed_figures = [(test_figure(p), p["title"]) for t in passed for p in t.plots]
+    notes = [n for n in report.notes if not n.startswith("grader failure")]
+    return _environment().get_template("feedback.html.j2").render(
+        report=report, title=title, failed=failed, passed=passed, passed_figures=passed_figures,
+        notes=notes, css=(TEMPLATES / "base.css").read_text())
+
+
+def write_feedback(out: Path, assignment: str | None = None) -> list[Path]:
+    """feedback.html and feedback.md for every graded submission in OUT."""
+    written = []
+    for report in load_reports(out, assignment):
+        folder = out / report.submission
+        write_atomic(folder / FEEDBACK_HTML, student_page(report))
+        write_atomic(folder / FEEDBACK_FILE, feedback_markdown(report))
+        written.append(folder / FEEDBACK_HTML)
+    return written
+
+
+def class_page(reports: list[Report]) -> str:
+    from .figures import score_distributions, totals_histogram
+
+    if not reports:
+        raise ValueError("no graded submissions to report on")
+    exercises = [e.name for e in reports[0].exercises]
+    maxima = {e.name: e.max_score for e in reports[0].exercises}
+    scores = {name: [next(e.score for e in r.exercises if e.name == name) for r in reports] for name in exercises}
+    totals = [r.score for r in reports]
+    mistakes: Counter = Counter()
+    incidents = []
+    for report in reports:
+        seen = set()
+        for test in report.tests:
+            for match in MISTAKE.finditer(test.feedback):
+                seen.add((test.exercise, match.group("name")))
+            if test.status in INCIDENTS:
+                incidents.append((report.submission, test.exercise, INCIDENTS[test.status]))
+        mistakes.update(seen)  # once per submission, not per test
+    columns = ["Submission", "Total", *exercises]
+    rows = [[r.submission, f"{r.score:g}", *(f"{e.score:g}" for e in r.exercises)] for r in reports]
+    return _environment().get_template("report.html.j2").render(
+        assignment=reports[0].assignment, count=len(reports), mean=statistics.mean(totals),
+        median=statistics.median(totals), maximum=reports[0].max_score,
+        full=sum(r.score == r.max_score for r in reports),
+        totals_uri=totals_histogram(totals, reports[0].max_score),
+        exercises_uri=score_distributions(exercises, scores, maxima),
+        mistakes=mistakes.most_common(15), incidents=sorted(set(incidents)), columns=columns, rows=rows,
+        css=(TEMPLATES / "base.css").read_text())
+
+
+def write_class_report(out: Path, assignment: str | None = None) -> Path:
+    reports = load_reports(out, assignment)
+    assignments = {r.assignment for r in reports}
+    if len(assignments) > 1:
+        raise ValueError(f"{out} holds several assignments ({sorted(assignments)}); pass --assignment")
+    target = out / CLASS_REPORT_HTML
+    write_atomic(target, class_page(reports))
+    return target

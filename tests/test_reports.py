@@ -1,0 +1,81 @@
+"""Feedback pages and the class report: what students and instructors see, checked in a real browser."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graders.engine.batch import grade_batch
+from graders.engine.inputs import SubmissionInput
+from graders.engine.reports import CLASS_REPORT_HTML, FEEDBACK_HTML, write_class_report, write_feedback
+from tests.conftest import ROOT
+
+SAMPLES = ROOT / "tests" / "samples" / "a1_backprop"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, course):
+    out = tmp_path_factory.mktemp("graded")
+    grade_batch(course, "a1_backprop", [SubmissionInput(p.name, p) for p in sorted(SAMPLES.iterdir())], out)
+    write_feedback(out)
+    write_class_report(out)
+    return out
+
+
+def test_every_submission_gets_a_self_contained_feedback_page(graded):
+    for folder in (p for p in graded.iterdir() if p.is_dir()):
+        page = (folder / FEEDBACK_HTML).read_text()
+        assert "<table id=\"scores\">" in page
+        assert "src=\"http" not in page and "href=\"http" not in page  # nothing to fetch
+
+
+def test_feedback_names_the_mistake_and_never_shows_solution_or_grader_code(graded):
+    page = (graded / "ben" / FEEDBACK_HTML).read_text()
+    assert "mask uses &gt;= 0" in page
+    for secret in ("x.T @ dout", "def test_", "oracles.", "BEGIN SOLUTION"):
+        assert secret not in page
+
+
+def test_figures_show_the_training_curve_and_wrong_gradients(graded):
+    ada = (graded / "ada" / FEEDBACK_HTML).read_text()
+    ben = (graded / "ben" / FEEDBACK_HTML).read_text()
+    assert 'alt="Your training loss on the digits"' in ada
+    assert "yours vs finite differences" in ben and "data:image/png;base64," in ben
+
+
+def test_class_report_counts_mistakes_once_per_submission_and_lists_incidents(graded):
+    page = (graded / CLASS_REPORT_HTML).read_text()
+    assert "db summed over the wrong axis" in page
+    rows = page.split('<table id="students">')[1]
+    assert all(name in rows for name in ("ada", "ben", "cy", "dee", "eve"))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("page", ["ben/" + FEEDBACK_HTML, CLASS_REPORT_HTML])
+def test_pages_render_in_a_real_browser(graded, page):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        tab = browser.new_page(viewport={"width": 1200, "height": 900})
+        tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto((graded / page).as_uri())
+        tab.wait_for_load_state("load")
+        images = tab.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+        assert images and all(images), "every figure is drawn"
+        assert tab.locator("table").first.is_visible()
+        if page == CLASS_REPORT_HTML:
+            tab.click("#students th:nth-child(2)")  # sort by total, highest first
+            first = tab.locator("#students tbody tr").first.locator("td").first.inner_text()
+            assert first == "ada"
+        else:
+            assert tab.locator("#total").inner_text().endswith("/ 23")
+        tab.screenshot(path=str(ARTIFACTS / (Path(page).stem + ".png")), full_page=True)
+        browser.close()
+    assert errors == []
