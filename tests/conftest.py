@@ -45,7 +45,9 @@ def make_submission(tmp_path: Path):
     def make(assignment: str, patches: tuple[Patch, ...] = (), name: str = "student",
              source: str = "solutions") -> Path:
         folder = tmp_path / name
-        shutil.copytree(ROOT / source / assignment, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        # the .py files only: a submission of the solution notebook is tested in test_notebooks
+        shutil.copytree(ROOT / source / assignment, folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.ipynb", "*.md"))
         apply_patches(folder, patches)
         return folder
 
