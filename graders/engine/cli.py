@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--local", action="store_true",
                        help="run your code in this process (faster start, no time limits)")
     check.add_argument("--hidden", action="store_true", help="instructors: include the hidden tests")
+    check.add_argument("--json", metavar="PATH", help="also write the scored report as JSON (for CI: points)")
     check.set_defaults(handler=_check)
 
     grade = commands.add_parser("grade", help="grade submissions (public + hidden tests) into OUT")
@@ -73,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("directory")
     export.add_argument("assignments", nargs="*", help="default: every assignment with a notebook")
     export.set_defaults(handler=_nbgrader_export)
+
+    from . import gradescope, lms  # LMS and Gradescope exports: their subcommands live with them
+
+    gradescope.register(commands)
+    lms.register(commands)
     return parser
 
 
@@ -111,6 +118,10 @@ def _check(course, args, console: Console) -> int:
                          isolation="local" if args.local else "worker")
     report = run_graders(course, args.assignment, folder, options)
     show_check(console, report)
+    if args.json:
+        from .results import write_atomic
+
+        write_atomic(Path(args.json), json.dumps(report.to_dict(), indent=1))
     return 0
 
 

@@ -34,8 +34,13 @@ import traceback
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Course, CourseConfigError, load_course
+
+if TYPE_CHECKING:
+    from .inputs import SubmissionInput
+    from .scoring import Report
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
@@ -61,9 +66,11 @@ class Bundle:
 def build_bundle(course: Course, assignment: str, target: Path) -> Bundle:
     """Write the autograder zip for ``assignment`` to ``target`` (atomically)."""
     course.assignment(assignment)
+    if not (course.root / "graders" / assignment).is_dir():
+        raise CourseConfigError(f"no graders for {assignment!r}: {course.root / 'graders' / assignment} does not exist")
     requirements, unpinned = pinned_requirements(course.root / "pyproject.toml")
     files = course_files(course, assignment)
-    scripts = {SETUP: setup_script(_min_python(course.root / "pyproject.toml")),
+    scripts = {SETUP: setup_script(sys.version_info[:2], _min_python(course.root / "pyproject.toml")),
                RUN: run_script(assignment),
                REQUIREMENTS: "".join(f"{line}\n" for line in requirements)}
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -153,12 +160,15 @@ def _add(bundle: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
     bundle.writestr(info, data)
 
 
-def setup_script(min_python: tuple[int, int]) -> str:
+def setup_script(python: tuple[int, int], min_python: tuple[int, int]) -> str:
+    """``python``: the version the pins were made with, preferred (wheels exist for it); else any >= min."""
     major, minor = min_python
+    wanted = f"python{python[0]}.{python[1]}"
+    candidates = " ".join(dict.fromkeys([wanted, "python3", "python3.13", "python3.12", f"python{major}.{minor}"]))
     return f"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
-# A virtual environment with the pinned dependencies ({REQUIREMENTS}), then the
-# course package from the copy in this bundle (--no-deps: the pins decide).
+# A virtual environment with the pinned dependencies ({REQUIREMENTS}, pinned under
+# {wanted}), then the course package from the copy in this bundle (--no-deps: the pins decide).
 set -euo pipefail
 SOURCE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
 ROOT="${{{ROOT_ENV}:-{DEFAULT_ROOT}}}"
@@ -166,7 +176,7 @@ VENV="$ROOT/venv"
 
 find_python() {{
   local candidate
-  for candidate in python3 python3.13 python3.12 python3.{minor}; do
+  for candidate in {candidates}; do
     if command -v "$candidate" >/dev/null 2>&1 &&
        "$candidate" -c 'import sys; sys.exit(sys.version_info < ({major}, {minor}))' 2>/dev/null; then
       command -v "$candidate"
@@ -179,7 +189,7 @@ find_python() {{
 apt-get update
 PYTHON="$(find_python || true)"
 if [ -z "$PYTHON" ]; then
-  apt-get install -y --no-install-recommends python{major}.{minor} python{major}.{minor}-venv
+  apt-get install -y --no-install-recommends {wanted} {wanted}-venv
   PYTHON="$(find_python)"
 fi
 if ! "$PYTHON" -m venv --clear "$VENV"; then
@@ -215,7 +225,7 @@ PYTHONPATH="$COURSE${{PYTHONPATH:+:$PYTHONPATH}}" TF_CPP_MIN_LOG_LEVEL=3 \\
   "$PYTHON" -m graders.engine.gradescope run {shlex.quote(assignment)} --autograder-root "$ROOT" --course "$COURSE"
 status=$?
 if [ ! -s "$RESULTS" ]; then
-  # Python did not even start (a broken image): say so rather than leave Gradescope without results.
+  # The grader wrote nothing (Python could not start: a broken image?): say so, not "no results".
   echo "run_autograder: the grader exited with $status before writing $RESULTS"
   printf '%s\\n' {shlex.quote(fallback)} > "$RESULTS"
 fi
@@ -256,7 +266,7 @@ def grade_submission(root: Path, course_root: Path, assignment: str) -> dict:
     return gradescope_results(report) | {"execution_time": round(time.monotonic() - started)}
 
 
-def _choose(found: list, files: tuple[str, ...]):
+def _choose(found: list[SubmissionInput], files: tuple[str, ...]) -> SubmissionInput | None:
     """The one submission in the upload: the folder that holds the assignment's files, if several."""
     holding = [s for s in found if any((s.folder / f).exists() for f in files)]
     return (holding or found or [None])[0]
@@ -276,7 +286,8 @@ def student_key(metadata: Path) -> str:
     return "gradescope-" + "-".join(ids) if ids else "submission"
 
 
-def zero_report(course: Course, assignment: str, name: str, feedback: str):
+def zero_report(course: Course, assignment: str, name: str, feedback: str) -> Report:
+    """Every exercise at zero with one honest message (as `course grade` records a grader failure)."""
     from .scoring import TestRecord, score_records
 
     records = [TestRecord(nodeid=f"{exercise}::not-graded", title="not graded", exercise=exercise, hidden=False,
@@ -287,7 +298,9 @@ def zero_report(course: Course, assignment: str, name: str, feedback: str):
 
 def run(assignment: str, root: Path, course_root: Path) -> int:
     from .results import write_atomic
+    from .sandbox import describe
 
+    print(f"graders: {Path(__file__).resolve().parent.parent}; isolation: {describe()}", flush=True)
     results = grade_submission(root, course_root, assignment)
     write_atomic(root / "results" / "results.json", json.dumps(results, indent=1))
     print(results["output"], flush=True)

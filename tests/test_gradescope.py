@@ -1,0 +1,184 @@
+"""`course gradescope`: the autograder zip, unpacked and run the way Gradescope runs it.
+
+Gradescope unzips the bundle into /autograder/source, runs setup.sh once, copies
+run_autograder to /autograder and runs it per submission with the upload in
+/autograder/submission. Here the same tree lives in a temporary folder
+(AUTOGRADER_ROOT) and the current Python stands in for setup.sh's environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from importlib.metadata import version
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from graders.engine.cli import main
+from graders.engine.gradescope import _choose, student_key
+from graders.engine.inputs import Inputs
+from tests.conftest import ROOT
+
+SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
+SOLUTION = ROOT / "solutions" / "a1_backprop"
+STUBS = ROOT / "exercises" / "a1_backprop"
+
+
+def validate(results: dict) -> None:
+    jsonschema.validate(results, SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+def unpack(bundle: Path, target: Path) -> None:
+    """Unzip keeping the permissions stored in the zip, as `unzip` does."""
+    with zipfile.ZipFile(bundle) as archive:
+        for info in archive.infolist():
+            path = Path(archive.extract(info, target))
+            mode = (info.external_attr >> 16) & 0o777
+            if mode:
+                path.chmod(mode)
+
+
+def autograder_tree(bundle: Path, root: Path, submission: Path) -> Path:
+    unpack(bundle, root / "source")
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    for path in submission.glob("*.py"):
+        shutil.copy(path, root / "submission" / path.name)
+    (root / "submission_metadata.json").write_text(json.dumps({"users": [{"id": 7, "email": "s@uni.edu"}]}))
+    return root
+
+
+def start(root: Path, python: str = sys.executable) -> subprocess.Popen:
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": python}
+    return subprocess.Popen([str(root / "run_autograder")], cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("bundle") / "autograder.zip"
+    assert main(["--root", str(ROOT), "gradescope", "a1_backprop", "-o", str(target)]) == 0
+    return target
+
+
+@pytest.fixture(scope="module")
+def graded(bundle, tmp_path_factory) -> dict[str, tuple[Path, str, dict]]:
+    """The solution and the stubs, each graded by run_autograder (both at once: they take ~20 s)."""
+    runs = {}
+    for name, submission in (("solution", SOLUTION), ("stubs", STUBS)):
+        root = autograder_tree(bundle, tmp_path_factory.mktemp(f"autograder-{name}"), submission)
+        runs[name] = (root, start(root))
+    done = {}
+    for name, (root, process) in runs.items():
+        stdout, _ = process.communicate(timeout=600)
+        assert process.returncode == 0, stdout
+        done[name] = (root, stdout, json.loads((root / "results" / "results.json").read_text()))
+    return done
+
+
+def test_the_zip_has_setup_sh_run_autograder_and_requirements_at_its_root(bundle):
+    names = zipfile.ZipFile(bundle).namelist()
+    assert {"setup.sh", "run_autograder", "requirements.txt"} <= set(names)
+
+
+def test_the_scripts_are_stored_executable(bundle):
+    infos = {i.filename: i for i in zipfile.ZipFile(bundle).infolist()}
+    assert all((infos[name].external_attr >> 16) & 0o111 for name in ("setup.sh", "run_autograder"))
+
+
+def test_the_zip_holds_the_course_package_hidden_tests_and_released_notebook(bundle):
+    names = set(zipfile.ZipFile(bundle).namelist())
+    assert {"course/pyproject.toml", "course/course.toml", "course/graders/engine/runner.py",
+            "course/graders/a1_backprop/test_train.py", "course/exercises/a1_backprop/a1_backprop.ipynb"} <= names
+
+
+def test_the_zip_never_holds_solutions_nor_other_assignments_graders(bundle):
+    names = zipfile.ZipFile(bundle).namelist()
+    assert not [n for n in names if "solutions/" in n or n.startswith(("course/graders/a2_", "course/graders/a3_"))]
+
+
+def test_building_twice_gives_the_same_bytes(bundle, tmp_path):
+    again = tmp_path / "again.zip"
+    assert main(["--root", str(ROOT), "gradescope", "a1_backprop", "-o", str(again)]) == 0
+    assert again.read_bytes() == bundle.read_bytes()
+
+
+def test_requirements_pin_every_dependency_to_the_installed_version(bundle):
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    lines = zipfile.ZipFile(bundle).read("requirements.txt").decode().split()
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = [Requirement(d).name for d in dependencies]
+    assert lines == [f"{name}=={version(name)}" for name in names]
+
+
+@pytest.mark.parametrize("script", ["setup.sh", "run_autograder"])
+def test_scripts_are_valid_bash(bundle, tmp_path, script):
+    (tmp_path / script).write_bytes(zipfile.ZipFile(bundle).read(script))
+    result = subprocess.run(["bash", "-n", str(tmp_path / script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_setup_sh_installs_the_pinned_requirements_then_the_bundled_course(bundle):
+    setup = zipfile.ZipFile(bundle).read("setup.sh").decode()
+    pins, course = setup.index('pip install -r "$SOURCE/requirements.txt"'), setup.index('"$SOURCE/course"')
+    assert pins < course
+
+
+def test_the_solution_gets_full_marks_in_gradescope_format(graded):
+    _, _, results = graded["solution"]
+    validate(results)
+    # per-test points are rounded to 4 decimals, so their sum may be off by 1e-4
+    assert results["score"] == 23 == pytest.approx(sum(t["score"] for t in results["tests"]), abs=1e-3)
+
+
+def test_the_stubs_get_zero_in_gradescope_format(graded):
+    _, _, results = graded["stubs"]
+    validate(results)
+    assert results["score"] == 0 and all(t["status"] == "failed" for t in results["tests"])
+
+
+def test_hidden_tests_are_graded_and_shown_once_grades_are_published(graded):
+    _, _, results = graded["solution"]
+    assert {t["visibility"] for t in results["tests"]} == {"visible", "after_published"}
+
+
+def test_the_graders_that_run_are_the_bundled_ones(graded):
+    root, stdout, _ = graded["stubs"]
+    assert f"graders: {root / 'source' / 'course' / 'graders'};" in stdout
+
+
+def test_a_python_that_cannot_start_still_leaves_results_saying_so(bundle, tmp_path):
+    root = autograder_tree(bundle, tmp_path, STUBS)
+    process = start(root, python="/bin/false")
+    process.communicate(timeout=60)
+    results = json.loads((root / "results" / "results.json").read_text())
+    validate(results)
+    assert results["score"] == 0 and "not your fault" in results["output"]
+
+
+def test_the_schema_refuses_what_gradescope_would_not_understand():
+    with pytest.raises(jsonschema.ValidationError):
+        validate({"score": 1, "tests": [{"score": 1, "status": "ok"}]})
+
+
+def test_an_upload_with_a_folder_and_mac_junk_is_graded_from_the_folder(course, tmp_path):
+    shutil.copytree(STUBS, tmp_path / "submission" / "my_work", ignore=shutil.ignore_patterns("*.ipynb"))
+    (tmp_path / "submission" / "__MACOSX").mkdir()
+    with Inputs(course.assignment("a1_backprop")) as inputs:
+        chosen = _choose(inputs.resolve([tmp_path / "submission"]), course.assignment("a1_backprop").files)
+    assert chosen.folder == tmp_path / "submission" / "my_work"
+
+
+def test_hidden_tests_are_seeded_per_gradescope_student(tmp_path):
+    metadata = tmp_path / "submission_metadata.json"
+    metadata.write_text(json.dumps({"users": [{"id": 42, "email": "b@uni.edu"}, {"id": 7, "email": "a@uni.edu"}]}))
+    assert (student_key(metadata), student_key(tmp_path / "absent.json")) == ("gradescope-42-7", "submission")
