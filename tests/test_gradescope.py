@@ -137,7 +137,7 @@ def test_the_solution_gets_full_marks_in_gradescope_format(graded):
     _, _, results = graded["solution"]
     validate(results)
     # per-test points are rounded to 4 decimals, so their sum may be off by 1e-4
-    assert results["score"] == 23 == pytest.approx(sum(t["score"] for t in results["tests"]), abs=1e-3)
+    assert results["score"] == 23 == pytest.approx(sum(t["score"] for t in results["tests"]), abs=1e-9)
 
 
 def test_the_stubs_get_zero_in_gradescope_format(graded):
