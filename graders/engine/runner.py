@@ -57,10 +57,25 @@ def run_graders(course: Course, assignment: str, submission: Path, options: RunO
         if options.seed is not None:
             args.append(f"--seed={options.seed}")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hidden tests may import TensorFlow
-        code = pytest.main(args)
+        code = _pytest_without_autoload(args)
         if not results.exists():
             raise GraderRunError(f"pytest exited with code {int(code)} before grading {submission}")
         return report_from_dict(json.loads(results.read_text()))
+
+
+def _pytest_without_autoload(args: list[str]) -> int:
+    """pytest.main without third-party plugins: graders need none, and some cost a second to load."""
+    import pytest
+
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        return int(pytest.main(args))
+    finally:
+        if saved is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
 
 
 def report_from_dict(data: dict) -> Report:

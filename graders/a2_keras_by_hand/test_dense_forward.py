@@ -1,0 +1,106 @@
+"""dense_forward(x, W, b, activation): one Keras Dense layer, by hand.
+
+The reference is a Keras Dense layer with the same weights (set_weights),
+run by Keras' predict in the judge.
+"""
+
+import numpy as np
+import pytest
+
+from graders.engine.compare import expect_close, expect_unchanged
+
+from . import keras_ref
+from .hints import explain_known, matmul_mismatch
+
+pytestmark = pytest.mark.exercise("dense_forward")
+
+ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}
+HINT = ("x has shape (N, inputs) or (inputs,), and W has Keras' shape (inputs, units): "
+        "x @ W + b has one row per sample and one column per unit.")
+
+
+def make_case(rng, x_shape, units):
+    x = keras_ref.float32_exact(rng.normal(size=x_shape))
+    W = rng.normal(size=(x_shape[-1], units)).astype(np.float32)
+    b = (0.5 * rng.normal(size=units) + 0.3).astype(np.float32)
+    return x, W, b
+
+
+def mistakes(x, W, b, activation):
+    """Wrong answers students give, computed with NumPy for naming only (the reference is Keras)."""
+    act = ACTIVATIONS[activation]
+    x, W, b = (np.asarray(a, dtype=np.float64) for a in (x, W, b))
+    z = x @ W + b
+    found = {
+        "forgot the bias b": act(x @ W),
+        "added b after the activation instead of before": act(x @ W) + b,
+    }
+    for other, other_act in ACTIVATIONS.items():
+        if other != activation:
+            found[f"applied {other} where activation={activation!r} was asked"] = other_act(z)
+    if W.shape[0] == W.shape[1]:
+        found["computed W @ x (the column-vector habit) instead of x @ W; Keras' kernel is (inputs, units)"] = \
+            act(W @ x + b) if x.ndim == 1 or x.shape[0] == W.shape[1] else None
+        found["used W transposed: x @ W.T instead of x @ W"] = act(x @ W.T + b)
+    return found
+
+
+def check(student, tol, x, W, b, activation, what, pass_activation=True):
+    args = (x, W, b, activation) if pass_activation else (x, W, b)
+    with explain_known(HINT):
+        got = student.by_hand.dense_forward(*args)
+    expected = keras_ref.reference_dense(x, W, b, activation)
+    expect_close(got, expected, what, rtol=tol["keras_rtol"], atol=tol["keras_atol"],
+                 mistakes=mistakes(x, W, b, activation))
+
+
+def test_default_activation_is_tanh(student, rng, tol):
+    """dense_forward(x, W, b) is tanh(x @ W + b), like Dense(units, activation='tanh')"""
+    x, W, b = make_case(rng, (4, 3), 2)
+    check(student, tol, x, W, b, "tanh", "dense_forward(x, W, b) for x (4, 3), W (3, 2)", pass_activation=False)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "linear"])
+def test_each_activation_matches_keras(student, rng, tol, activation):
+    """Each activation matches a Keras Dense layer with the same weights"""
+    x, W, b = make_case(rng, (6, 3), 4)
+    check(student, tol, x, W, b, activation, f"dense_forward(x, W, b, {activation!r}) for x (6, 3), W (3, 4)")
+
+
+def test_square_shapes_tell_x_at_w_from_w_at_x(student, rng, tol):
+    """With N = inputs = units, W @ x gives wrong numbers instead of an error"""
+    x, W, b = make_case(rng, (3, 3), 3)
+    check(student, tol, x, W, b, "tanh", "dense_forward for x (3, 3), W (3, 3)")
+
+
+def test_one_sample_as_a_1d_array(student, rng, tol):
+    """A 1-D x of shape (inputs,) gives a 1-D result of shape (units,)"""
+    x, W, b = make_case(rng, (3,), 4)
+    with explain_known(HINT, {matmul_mismatch(3, 4): "computed W @ x instead of x @ W"}):
+        got = student.by_hand.dense_forward(x, W, b, "tanh")
+    expected = keras_ref.reference_dense(x, W, b, "tanh")
+    known = {**mistakes(x, W, b, "tanh"), "returned a batch of one, shape (1, 4), for a 1-D x": expected[None]}
+    expect_close(got, expected, "dense_forward for a 1-D x of shape (3,), W (3, 4)", rtol=tol["keras_rtol"],
+                 atol=tol["keras_atol"], mistakes=known,
+                 hint="for x of shape (inputs,), x @ W already has shape (units,).")
+
+
+def test_leaves_its_inputs_unchanged(student, rng):
+    """x, W and b are not modified"""
+    x, W, b = make_case(rng, (5, 2), 3)
+    before = [a.copy() for a in (x, W, b)]
+    student.by_hand.dense_forward(x, W, b, "relu")
+    for name, old, new in zip("xWb", before, (x, W, b)):
+        expect_unchanged(old, new, f"The argument {name}")
+
+
+@pytest.mark.hidden
+@pytest.mark.parametrize("case", range(3))
+def test_random_layers_match_keras(student, rng, tol, case):
+    """Random shapes, weights and activations, 1-D and 2-D inputs, against Keras"""
+    inputs, units = (int(v) for v in rng.integers(1, 7, size=2))
+    x_shape = (inputs,) if case == 0 else (int(rng.integers(1, 12)), inputs)
+    activation = str(rng.choice(list(ACTIVATIONS)))
+    x, W, b = make_case(rng, x_shape, units)
+    check(student, tol, x, W, b, activation,
+          f"dense_forward(x, W, b, {activation!r}) for x {x_shape}, W {W.shape}")

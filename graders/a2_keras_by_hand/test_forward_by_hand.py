@@ -1,0 +1,102 @@
+"""forward_by_hand(weights, x): the seed's Input(2) -> Dense(5, tanh) -> Dense(1, tanh).
+
+The reference is that Keras model, with the seed's or random weights set by
+set_weights, predicting both its hidden layer and its output.
+"""
+
+import numpy as np
+import pytest
+
+from graders.engine.compare import CheckFailed, expect_close
+
+from . import keras_ref
+from .hints import explain_known, matmul_mismatch
+from .seed_model import ACTIVATIONS, SEED_WEIGHTS, SEED_X, SIZES, random_weights
+
+pytestmark = pytest.mark.exercise("forward_by_hand")
+
+HINT = ("h = tanh(x @ W1 + b1) has shape (N, 5) (or (5,) for one sample); the output layer takes h: "
+        "y = tanh(h @ W2 + b2), shape (N, 1) (or (1,)).")
+
+
+def mistakes(weights, x):
+    """Wrong (h, y) pairs students compute, by NumPy, for naming only."""
+    W1, b1, W2, b2 = (np.asarray(w, dtype=np.float64) for w in weights)
+    z1 = x @ W1 + b1
+    h = np.tanh(z1)
+    hidden = {
+        "tanh applied only to the output: h is x @ W1 + b1 without tanh": z1,
+        "relu instead of tanh in the hidden layer": np.maximum(z1, 0),
+        "forgot the bias b1": np.tanh(x @ W1),
+        "h transposed: W1.T @ x.T gives one column per sample, Keras gives one row": h.T,
+    }
+    output = {
+        "tanh applied only to the output (none after the hidden layer)": np.tanh(z1 @ W2 + b2),
+        "relu instead of tanh in the hidden layer": np.tanh(np.maximum(z1, 0) @ W2 + b2),
+        "relu instead of tanh in both layers": np.maximum(np.maximum(z1, 0) @ W2 + b2, 0),
+        "no tanh on the output": h @ W2 + b2,
+        "forgot the bias b2": np.tanh(h @ W2),
+        "forgot the bias b1": np.tanh(np.tanh(x @ W1) @ W2 + b2),
+        "forgot both biases": np.tanh(np.tanh(x @ W1) @ W2),
+        "y transposed: one column per sample, Keras gives one row": np.tanh(h @ W2 + b2).T,
+    }
+    return hidden, output
+
+
+def run(student, weights, x):
+    n = 2 if x.ndim == 1 else len(x)
+    known = {matmul_mismatch(5, 2): "the output layer was fed x instead of h",
+             matmul_mismatch(n, 5): "computed W1 @ x instead of x @ W1 (Keras' kernel is (inputs, units))"}
+    with explain_known(HINT, known):
+        got = student.by_hand.forward_by_hand([w.copy() for w in weights], x.copy())
+    wanted = "forward_by_hand should return a pair (h, y): the hidden activations and the output"
+    if got is None:
+        raise CheckFailed(f"{wanted}; it returned None. Did you forget a `return`?")
+    if not isinstance(got, (tuple, list)):
+        raise CheckFailed(f"{wanted}; it returned one {type(got).__name__}. Write `return h, y`.")
+    if len(got) != 2:
+        raise CheckFailed(f"{wanted}; it returned {len(got)} values.")
+    return got
+
+
+def check(student, tol, weights, x, what):
+    h, y = run(student, weights, x)
+    expected_h, expected_y = keras_ref.reference_stack(weights, x, ACTIVATIONS, every_layer=True)
+    hidden, output = mistakes(weights, x)
+    kw = dict(rtol=tol["keras_rtol"], atol=tol["keras_atol"])
+    expect_close(h, expected_h, f"h (hidden activations) {what}", mistakes=hidden, **kw)
+    expect_close(y, expected_y, f"y (output) {what}", mistakes=output, **kw,
+                 hint="keep the shape x @ W2 gives: (N, 1), or (1,) for one sample -- like model.predict.")
+
+
+def test_seed_weights_on_the_seed_input(student, tol):
+    """The seed's model on x = [[0.3, 0.1]]: h and y as Keras predicts them"""
+    check(student, tol, SEED_WEIGHTS, SEED_X[None, :], "for the seed's weights and x = [[0.3, 0.1]]")
+
+
+def test_seed_weights_on_a_batch(student, rng, tol):
+    """The seed's model on a batch of 7 points"""
+    x = keras_ref.float32_exact(rng.random((7, 2)))
+    check(student, tol, SEED_WEIGHTS, x, "for the seed's weights and a batch x of shape (7, 2)")
+
+
+def test_one_sample_as_a_1d_array(student, tol):
+    """x = [0.3, 0.1] as a 1-D array gives h of shape (5,) and y of shape (1,)"""
+    check(student, tol, SEED_WEIGHTS, SEED_X, "for x = [0.3, 0.1] of shape (2,)")
+
+
+def test_random_weights(student, rng, tol):
+    """Random weights with clearly non-zero biases, a batch of 6"""
+    weights = random_weights(rng, SIZES)
+    x = keras_ref.float32_exact(rng.normal(size=(6, 2)))
+    check(student, tol, weights, x, "for random weights and x of shape (6, 2)")
+
+
+@pytest.mark.hidden
+@pytest.mark.parametrize("case", range(3))
+def test_random_weights_and_batches(student, rng, tol, case):
+    """Random weights (up to 3x larger), batch sizes from 1 to 40, and 1-D inputs"""
+    weights = random_weights(rng, SIZES, scale=float(rng.uniform(0.3, 3.0)))
+    shape = (2,) if case == 0 else (int(rng.integers(1, 41)), 2)
+    x = keras_ref.float32_exact(rng.uniform(-2, 2, size=shape))
+    check(student, tol, weights, x, f"for random weights and x of shape {shape}")

@@ -1,0 +1,1 @@
+"""Graders of a3_keras_models: Sequential vs Functional, the CNN, and the NumPy bridge."""

@@ -1,0 +1,59 @@
+"""numpy_forward: the forward pass in NumPy gives the logits Keras computes."""
+
+import numpy as np
+import pytest
+
+from graders.engine.compare import expect_close, expect_unchanged
+
+from . import oracles
+
+pytestmark = pytest.mark.exercise("numpy_forward")
+
+SIZES = {"1-hidden": [4, 6, 3], "2-hidden": [5, 7, 4, 3], "3-hidden": [3, 6, 5, 4, 2]}
+
+
+def scores(params, x, activation, *, last=False, bias=True):
+    """Candidates for known mistakes, computed with NumPy (never the expected value)."""
+    act = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh}[activation]
+    layers = len(params) // 2
+    h = x
+    for i in range(1, layers + 1):
+        h = h @ params[f"W{i}"] + (params[f"b{i}"] if bias else 0.0)
+        if i < layers or last:
+            h = act(h)
+    return h
+
+
+def check(student, model, x, activation, tol, what):
+    params = oracles.keras_params(model)
+    before = x.copy()
+    got = student.bridge.numpy_forward(params, x, activation)
+    expect_unchanged(before, x, "x")
+    other = "tanh" if activation == "relu" else "relu"
+    expect_close(got, oracles.predict(model, x), what, rtol=tol["forward_rtol"], atol=tol["forward_atol"],
+                 mistakes={
+                     f"applied {activation} after the last layer too; it is linear (logits)":
+                         scores(params, x, activation, last=True),
+                     f"used {other} instead of the requested {activation}": scores(params, x, other),
+                     "forgot the biases": scores(params, x, activation, bias=False),
+                 })
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("name", list(SIZES))
+def test_matches_keras_predictions(student, rng, tol, name, activation):
+    """numpy_forward(params, x, activation) equals the Keras model's output (1e-5)"""
+    model = oracles.dense_stack(rng, SIZES[name], activation)
+    x = rng.normal(size=(7, SIZES[name][0]))
+    check(student, model, x, activation, tol, f"numpy_forward(params, x, {activation!r}), {name} net")
+
+
+@pytest.mark.hidden
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_random_networks(student, rng, tol, activation):
+    """Random depth, widths and batch size"""
+    sizes = [int(s) for s in rng.integers(2, 10, size=int(rng.integers(3, 6)))]
+    model = oracles.dense_stack(rng, sizes, activation)
+    x = rng.normal(size=(int(rng.integers(1, 20)), sizes[0]))
+    check(student, model, x, activation, tol,
+          f"numpy_forward(params, x, {activation!r}), sizes {sizes}, batch {len(x)}")
