@@ -1,6 +1,5 @@
 """Broken submissions get a clear message on each affected test, zero there, full grading elsewhere."""
 
-import numpy as np
 import pytest
 
 from tests.conftest import Patch, exercise_scores, feedback_of

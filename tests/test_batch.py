@@ -15,7 +15,7 @@ import pytest
 from graders.engine.batch import grade_batch
 from graders.engine.config import CourseConfigError
 from graders.engine.inputs import Inputs, SubmissionInput
-from tests.conftest import ROOT, Patch
+from tests.conftest import ROOT
 from tests.test_hostile_submissions import HOSTILE
 
 SOLUTION = ROOT / "solutions" / "a1_backprop"

@@ -1,6 +1,5 @@
 """Feedback pages and the class report: what students and instructors see, checked in a real browser."""
 
-import json
 import shutil
 from pathlib import Path
 

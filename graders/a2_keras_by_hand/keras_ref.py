@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-import threading
 from functools import lru_cache
 from types import ModuleType
 from typing import Any, Sequence
@@ -29,48 +27,10 @@ from graders.engine.student import StudentObject
 
 
 def keras() -> ModuleType:
-    """Keras, with TensorFlow's start-up logging silenced.
+    """The judge's Keras (imported quietly; waits for the plugin's background import)."""
+    from graders.engine.tf_oracle import keras as judge_keras
 
-    Waits for a background import first: two threads importing TensorFlow at
-    once can see each other's half-initialized modules.
-    """
-    if _background is not None and _background is not threading.current_thread():
-        _background.join()
-    from graders.engine.tf_oracle import tensorflow
-
-    tensorflow()
-    import keras as keras_module
-
-    return keras_module
-
-
-def import_keras_in_background() -> None:
-    """Start importing Keras in a thread, so the judge's import overlaps the worker's start.
-
-    Only for worker isolation: there no other code of this process imports
-    TensorFlow, and every judge-side use goes through :func:`keras`, which waits.
-    Does nothing if Keras is imported already or the thread was started before.
-    """
-    global _background
-    if "keras" in sys.modules or _background is not None:
-        return
-    _background = threading.Thread(target=_import_quietly, name="a2-keras-import", daemon=True)
-    _background.start()
-
-
-def wait_for_background_import() -> None:
-    if _background is not None:
-        _background.join()
-
-
-def _import_quietly() -> None:
-    try:
-        keras()
-    except Exception:  # noqa: BLE001 - the judge's own keras() call raises it again, with context
-        pass
-
-
-_background: threading.Thread | None = None
+    return judge_keras()
 
 
 @lru_cache(maxsize=64)

@@ -27,39 +27,10 @@ _early_import: threading.Thread | None = None
 
 
 def judge_keras() -> ModuleType:
-    """Keras in the judge, imported with TensorFlow's start-up logging silenced."""
-    if _early_import is not None and _early_import is not threading.current_thread():
-        _early_import.join()  # two threads importing TensorFlow at once can see half-made modules
-    from graders.engine.tf_oracle import tensorflow
+    """Keras in the judge (imported quietly; waits for the plugin's background import)."""
+    from graders.engine.tf_oracle import keras
 
-    tensorflow()
-    import keras
-
-    return keras
-
-
-def import_keras_early() -> None:
-    """Start the judge's Keras import in a background thread (see conftest.py).
-
-    Only for worker isolation: with local isolation the student's own
-    ``import keras`` runs in this process and must not race with it.
-    """
-    global _early_import
-    if _early_import is None:
-        _early_import = threading.Thread(target=_import_quietly, name="judge-keras-import", daemon=True)
-        _early_import.start()
-
-
-def finish_early_import() -> None:
-    if _early_import is not None:
-        _early_import.join()
-
-
-def _import_quietly() -> None:
-    try:
-        judge_keras()
-    except Exception:  # noqa: BLE001 - the test that needs Keras will raise it again, visibly
-        pass
+    return keras()
 
 
 # -- seed 000's data ----------------------------------------------------------

@@ -29,8 +29,6 @@ class GraderRunError(RuntimeError):
 def run_graders(course: Course, assignment: str, submission: Path, options: RunOptions,
                 name: str | None = None) -> Report:
     """Run ``graders/<assignment>`` on ``submission`` with pytest, in this process."""
-    import pytest
-
     course.assignment(assignment)  # fail early on an unknown name
     tests = GRADERS_DIR / assignment
     if not tests.is_dir():
