@@ -3,24 +3,8 @@
 Each entry is a small patch to the solution, written the way students write it.
 """
 
-from dataclasses import dataclass
-
+from tests.catalog import Mistake, Variant
 from tests.conftest import Patch
-
-
-@dataclass(frozen=True)
-class Mistake:
-    name: str
-    exercise: str               # the exercise it breaks (its dependents may break too)
-    feedback: str               # a phrase the feedback must contain
-    patches: tuple[Patch, ...]
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    patches: tuple[Patch, ...]
-
 
 L, N = "layers.py", "network.py"
 

@@ -3,7 +3,7 @@
 Each entry is a small patch to the solution, written the way students write it.
 """
 
-from tests.catalog.a1_backprop import Mistake, Variant
+from tests.catalog import Mistake, Variant
 from tests.conftest import Patch
 
 B, HN, S = "by_hand.py", "hand_numbers.py", "set_weights.py"

@@ -8,31 +8,14 @@ the catalog fast. ``hidden`` marks mistakes only hidden tests can see.
 """
 
 import ast
-from dataclasses import dataclass
 
 from graders.engine.config import Course
+from tests.catalog import Mistake, Variant
 from tests.conftest import ROOT, Patch, downstream
 
 ASSIGNMENT = "a3_keras_models"
 SOLUTIONS = ROOT / "solutions" / ASSIGNMENT
 TRAINING_TESTS = {"train": "test_train.py", "cnn": "learns_digits"}
-
-
-@dataclass(frozen=True)
-class Mistake:
-    name: str
-    exercise: str               # the exercise it breaks (its dependents may break too)
-    feedback: str               # a phrase the feedback must contain
-    patches: tuple[Patch, ...]
-    trains: tuple[str, ...] = ()
-    hidden: bool = False
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    patches: tuple[Patch, ...]
-    trains: tuple[str, ...] = ()
 
 
 def touched_exercises(course: Course, patches: tuple[Patch, ...]) -> set[str]:
