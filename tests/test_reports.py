@@ -78,3 +78,17 @@ def test_pages_render_in_a_real_browser(graded, page):
         tab.screenshot(path=str(ARTIFACTS / (Path(page).stem + ".png")), full_page=True)
         browser.close()
     assert errors == []
+
+
+def test_a2_feedback_draws_the_decision_boundary_of_the_students_weights(course, make_submission):
+    from graders.engine.reports import student_page
+    from graders.engine.runner import RunOptions, run_graders
+    from tests.conftest import Patch
+
+    folder = make_submission("a2_keras_by_hand", (Patch(
+        "set_weights.py", "np.array([-0.5])", "np.array([-0.7])"),))  # a boundary too far out
+    report = run_graders(course, "a2_keras_by_hand", folder,
+                         RunOptions("public", "local", exercise="sum_threshold_weights"))
+    figures = [p for t in report.tests for p in t.plots]
+    assert [f["kind"] for f in figures] == ["field"] and figures[0]["boundary"] == [-1.0, 0.5]
+    assert "Your model&#39;s output over the unit square" in student_page(report)

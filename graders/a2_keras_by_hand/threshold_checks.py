@@ -30,6 +30,17 @@ def check_points(got: Any, n: int, threshold: float, x: np.ndarray, what: str, w
     rules.expect_signs(outputs, x, threshold, f"{what} on {where} (rule: {rule} > {threshold:g})", diagnosis)
 
 
+def boundary_figure(got: Any, what: str, threshold: float = 0.5, size: int = 60) -> dict:
+    """The output the student's weights give over the unit square, and the rule's line, for ``plot``."""
+    arrays = keras_ref.as_weight_list(got, what, ("W", "b"))
+    model = judge_model(arrays, 2, what)
+    ticks = (np.arange(size) + 0.5) / size
+    x1, x2 = np.meshgrid(ticks, ticks)
+    outputs = keras_ref.predict(model, np.column_stack([x1.ravel(), x2.ravel()]).astype(np.float32))
+    return {"z": np.asarray(outputs).reshape(size, size), "extent": [0, 1, 0, 1],
+            "boundary": [-1.0, threshold], "xlabel": "x1", "ylabel": "x2"}
+
+
 def uniform(rng: np.random.Generator, settings: dict, n: int) -> np.ndarray:
     return rules.uniform_points(rng, int(settings["uniform_points"]), n)
 

@@ -34,9 +34,16 @@ def test_figure(spec: dict[str, Any]) -> str:
         axes.plot([low, high], [low, high], color="grey", linewidth=0.8, linestyle="--", label="equal")
         axes.legend(loc="best", fontsize=8)
     elif kind == "field":
-        image = axes.imshow(np.asarray(spec["z"]), origin="lower", extent=spec.get("extent"), cmap="coolwarm",
-                            aspect="auto")
+        z = np.asarray(spec["z"])
+        limit = float(np.max(np.abs(z))) or 1.0  # centred: zero, the decision, is the neutral colour
+        image = axes.imshow(z, origin="lower", extent=spec.get("extent"), cmap="coolwarm", aspect="auto",
+                            vmin=-limit, vmax=limit)
         figure.colorbar(image, ax=axes)
+        if z.min() < 0 < z.max():
+            x0, x1, y0, y1 = spec.get("extent", [0, z.shape[1], 0, z.shape[0]])
+            axes.contour(np.linspace(x0, x1, z.shape[1]), np.linspace(y0, y1, z.shape[0]), z, levels=[0],
+                         colors="white", linestyles="--", linewidths=1.2)
+            axes.plot([], [], color="white", linestyle="--", label="your boundary (output 0)")
         if "boundary" in spec:
             xs = np.linspace(*spec["extent"][:2], 50)
             axes.plot(xs, np.polyval(spec["boundary"], xs), color="black", linewidth=1, label="true rule")
