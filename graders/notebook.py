@@ -69,8 +69,11 @@ def _ask(assignment: str, submission: Path, visibility: str, exercise: str | Non
     if _judge is None or _judge.poll() is not None:
         _judge = subprocess.Popen([sys.executable, "-m", "graders.engine.judge_server"], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+    # nbgrader autogrades in autograded/<student>/<assignment>/: the student is the name
+    # (it seeds the hidden tests, as `course grade` does for submitted/<student>/<assignment>/)
+    name = submission.parent.name if submission.name == assignment else submission.name
     request = {"root": str(_course_root()), "assignment": assignment, "submission": str(submission),
-               "visibility": visibility, "exercise": exercise, "name": submission.name}
+               "visibility": visibility, "exercise": exercise, "name": name}
     assert _judge.stdin is not None and _judge.stdout is not None
     _judge.stdin.write(json.dumps(request) + "\n")
     line = _judge.stdout.readline()

@@ -24,3 +24,13 @@ def test_correct_variant_gets_full_marks_including_hidden_tests(variant, make_su
     report = grade(make_submission("a1_backprop", variant.patches), visibility="all")
     lost = {t.title: t.feedback for t in report.tests if not t.passed}
     assert report.score == report.max_score, lost
+
+
+@pytest.mark.parametrize("name", ["affine db over axis 1", "cross-entropy summed, not averaged",
+                                  "softmax-with-loss gradient not divided by N"])
+def test_a_mistake_costs_every_student_the_same(name, make_submission, grade):
+    """Hidden cases differ per student; none may be too small to show a known mistake."""
+    mistake = next(m for m in MISTAKES if m.name == name)
+    folder = make_submission("a1_backprop", mistake.patches)
+    scores = {grade(folder, visibility="all", seed=seed).score for seed in range(6)}
+    assert len(scores) == 1, scores

@@ -49,6 +49,13 @@ HOSTILE = [
             (inject(RELU_FORWARD, "print('x' * 100_000_000)"),)),
     Hostile("os._exit at import of network.py", "MultiLayerNet", r"exited with code 3",
             (Patch(N, "from layers import", "import os\nos._exit(3)\nfrom layers import"),)),
+    Hostile("sys.exit at import of network.py", "MultiLayerNet", r"sys.exit\(0\) was called",
+            (Patch(N, "from layers import", "import sys\nsys.exit(0)\nfrom layers import"),)),
+    Hostile("pytest's own machinery patched to pass every test, with a wrong mask", "Relu", r"mask uses >= 0",
+            (Patch(L, "import numpy as np", "import numpy as np\nimport _pytest.runner, _pytest.outcomes\n"
+                                            "_pytest.runner.call_and_report = lambda *a, **k: None\n"
+                                            "_pytest.outcomes.fail = lambda *a, **k: None"),
+             Patch(L, "self.mask = x <= 0", "self.mask = x < 0"))),
     Hostile("recursion blow-up", "Tanh", r"RecursionError",
             (inject(TANH_FORWARD, "def down(n):\n    return down(n + 1)\ndown(0)"),)),
     Hostile("numpy.allclose patched to always agree, with a wrong mask", "Relu", r"mask uses >= 0",

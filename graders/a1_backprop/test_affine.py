@@ -118,8 +118,10 @@ def test_random_shapes_against_tensorflow(student, rng, tol, ndim):
     """Random shapes; dx, dW, db against TensorFlow's autodiff"""
     from graders.engine.tf_oracle import tensorflow
 
-    x_shape = tuple(int(s) for s in rng.integers(1, 5, size=ndim))
-    m = int(rng.integers(1, 6))
+    # sizes >= 2: with N = M = 1 a wrong-axis db would equal the right one, and the
+    # same mistake must cost every student the same points
+    x_shape = tuple(int(s) for s in rng.integers(2, 5, size=ndim))
+    m = int(rng.integers(2, 6))
     x, W, b, dout = make_case(rng, x_shape, m)
     dx, dW, db = run_backward(student, x, W, b, dout)  # first: unfinished code needs no TensorFlow
     tf = tensorflow()

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
+from .codec import is_plain
 from .errors import StudentError, SubmissionProblem, import_problem, missing_attribute, student_error_from
 from .static_checks import check_submission_file
 
@@ -187,8 +188,6 @@ class LocalBackend:
 
 
 def _wrap(backend: Backend, value: Any, label: str) -> Any:
-    from .codec import is_plain
-
     if is_plain(value):
         return value
     if isinstance(value, (list, tuple)):
