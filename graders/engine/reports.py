@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jinja2
 
-from .results import FEEDBACK_FILE, REPORT_FILE, feedback_markdown, write_atomic
+from .results import FEEDBACK_FILE, REPORT_FILE, feedback_markdown, points, write_atomic
 from .runner import report_from_dict
 from .scoring import Report
 
@@ -29,8 +29,10 @@ INCIDENTS = {"timeout": "time limit", "crash": "crashed the process", "grader-er
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                              undefined=jinja2.StrictUndefined)
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                                     undefined=jinja2.StrictUndefined)
+    environment.filters["points"] = points
+    return environment
 
 
 def load_reports(out: Path, assignment: str | None = None) -> list[Report]:
@@ -86,7 +88,7 @@ def class_page(reports: list[Report]) -> str:
                 incidents.append((report.submission, test.exercise, INCIDENTS[test.status]))
         mistakes.update(seen)  # once per submission, not per test
     columns = ["Submission", "Total", *exercises]
-    rows = [[r.submission, f"{r.score:g}", *(f"{e.score:g}" for e in r.exercises)] for r in reports]
+    rows = [[r.submission, points(r.score), *(points(e.score) for e in r.exercises)] for r in reports]
     return _environment().get_template("report.html.j2").render(
         assignment=reports[0].assignment, count=len(reports), mean=statistics.mean(totals),
         median=statistics.median(totals), maximum=reports[0].max_score,

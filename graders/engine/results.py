@@ -25,6 +25,11 @@ FEEDBACK_FILE = "feedback.md"
 GRADEBOOK_FILE = "gradebook.csv"
 
 
+def points(value: float) -> str:
+    """Points as people read them: at most two decimals (files keep four)."""
+    return f"{round(value, 2):g}"
+
+
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -53,11 +58,11 @@ def gradescope_results(report: Report) -> dict:
         }
         for record in report.tests
     ]
-    summary = ", ".join(f"{e.name} {e.score:g}/{e.max_score:g}" for e in report.exercises)
+    summary = ", ".join(f"{e.name} {points(e.score)}/{points(e.max_score)}" for e in report.exercises)
     notes = "".join(f"\n{note}" for note in report.notes if not note.startswith("grader failure"))
     return {
         "score": report.score,
-        "output": f"{report.assignment}: {report.score:g} / {report.max_score:g} points ({summary}).{notes}",
+        "output": f"{report.assignment}: {points(report.score)} / {points(report.max_score)} points ({summary}).{notes}",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -65,9 +70,10 @@ def gradescope_results(report: Report) -> dict:
 
 
 def feedback_markdown(report: Report) -> str:
-    lines = [f"# {report.assignment}: {report.score:g} / {report.max_score:g} points", "",
+    lines = [f"# {report.assignment}: {points(report.score)} / {points(report.max_score)} points", "",
              "| Exercise | Points | Checks passed |", "|---|---|---|"]
-    lines += [f"| {e.name} | {e.score:g} / {e.max_score:g} | {e.passed} / {e.total} |" for e in report.exercises]
+    lines += [f"| {e.name} | {points(e.score)} / {points(e.max_score)} | {e.passed} / {e.total} |"
+              for e in report.exercises]
     failed = [t for t in report.tests if not t.passed]
     if failed:
         lines += ["", "## What to look at", ""]

@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .results import points
 from .scoring import Report
 
 STATUS_STYLE = {"passed": "green", "not-implemented": "yellow", "failed": "red",
@@ -23,10 +24,11 @@ def show_check(console: Console, report: Report) -> None:
         mine = [t for t in report.tests if t.exercise == exercise.name]
         style = ("green" if exercise.total and exercise.passed == exercise.total
                  else "yellow" if all(t.status == "not-implemented" for t in mine) else "red")
-        table.add_row(Text(exercise.name, style=style), f"{exercise.score:g} / {exercise.max_score:g}",
+        table.add_row(Text(exercise.name, style=style), f"{points(exercise.score)} / {points(exercise.max_score)}",
                       f"{exercise.passed} / {exercise.total}")
     table.add_section()
-    table.add_row(Text("Total", style="bold"), Text(f"{report.score:g} / {report.max_score:g}", style="bold"), "")
+    table.add_row(Text("Total", style="bold"), Text(f"{points(report.score)} / {points(report.max_score)}",
+                                                    style="bold"), "")
     console.print(table)
     order = {e.name: i for i, e in enumerate(report.exercises)}
     failed = sorted((t for t in report.tests if not t.passed), key=lambda t: order.get(t.exercise, 0))
@@ -50,5 +52,5 @@ def show_batch(console: Console, rows: list[tuple[str, float, float, str]]) -> N
     for column, justify in (("Submission", "left"), ("Score", "right"), ("Status", "left")):
         table.add_column(column, justify=justify)
     for name, score, max_score, status in sorted(rows):
-        table.add_row(name, f"{score:g} / {max_score:g}", status)
+        table.add_row(name, f"{points(score)} / {points(max_score)}", status)
     console.print(table)
