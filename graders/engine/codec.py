@@ -62,6 +62,22 @@ def decode(message: bytes) -> Any:
     return _from_json(header, blobs)
 
 
+def map_leaves(leaf: Callable[[Any], Any], value: Any) -> Any:
+    """``value`` with ``leaf`` applied to everything inside its lists, tuples and dicts."""
+    if isinstance(value, list):
+        return [map_leaves(leaf, v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(map_leaves(leaf, v) for v in value)
+    if isinstance(value, dict):
+        return {k: map_leaves(leaf, v) for k, v in value.items()}
+    return leaf(value)
+
+
+def type_names(obj: Any) -> list[str]:
+    """Qualified class names along the MRO, e.g. ['keras.src.models.functional.Functional', ...]."""
+    return [f"{c.__module__}.{c.__qualname__}" for c in type(obj).__mro__]
+
+
 def is_plain(value: Any) -> bool:
     """True for values that cross the boundary as data rather than as a handle."""
     if value is None or isinstance(value, (bool, int, float, str)):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 COURSE_FILE = "course.toml"
+GRADERS_DIR = Path(__file__).resolve().parent.parent  # the graders package: engine + one folder per assignment
 
 
 class CourseConfigError(Exception):
@@ -87,14 +88,13 @@ def locate_course_root() -> Path:
     ``course release`` copies course.toml into the package, so an installed
     package without a checkout (a notebook in Colab) still knows its course.
     """
-    package = Path(__file__).resolve().parent.parent
-    for start in (Path.cwd(), package.parent):
+    for start in (Path.cwd(), GRADERS_DIR.parent):
         try:
             return find_course_root(start)
         except CourseConfigError:
             continue
-    if (package / COURSE_FILE).is_file():
-        return package
+    if (GRADERS_DIR / COURSE_FILE).is_file():
+        return GRADERS_DIR
     return find_course_root()  # raises with the usual message
 
 

@@ -25,12 +25,11 @@ import numpy as np
 import pytest
 
 from .compare import CheckFailed
-from .config import Assignment, Course, load_course, locate_course_root
+from .config import GRADERS_DIR, Assignment, Course, load_course, locate_course_root
 from .errors import StudentCrash, StudentError, StudentTimeout
 from .scoring import TestRecord, score_records
 from .student import LocalBackend, Submission
 
-GRADERS_DIR = Path(__file__).resolve().parent.parent
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Course
+from .config import COURSE_FILE, GRADERS_DIR, Course
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
@@ -46,7 +46,7 @@ def stub_python(source: str, name: str = "<source>") -> str:
 
 def plan_release(course: Course, assignments: list[str] | None = None) -> ReleasePlan:
     plan = ReleasePlan()
-    packaged = Path(__file__).resolve().parent.parent / "course.toml"  # for installs without a checkout
+    packaged = GRADERS_DIR / COURSE_FILE  # a copy for installs without a checkout
     if packaged.parent.parent == course.root:
         text = (course.root / "course.toml").read_text(encoding="utf-8")
         plan.written[packaged] = text

@@ -8,10 +8,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Course
+from .config import GRADERS_DIR, Course
 from .scoring import ExerciseScore, Report, TestRecord
 
-GRADERS_DIR = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from .config import GRADERS_DIR
+
 ENGINE_DIR = Path(__file__).resolve().parent
-PACKAGE_DIR = ENGINE_DIR.parent
+
 KEPT_ENV = ("LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
             "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS")
 
@@ -97,7 +99,7 @@ def _mounts(home: Path) -> list[str]:
     python_dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values(),
                    *(p for p in sys.path if "site-packages" in p or "dist-packages" in p)}
     binds = sorted(p for p in python_dirs if p and os.path.isdir(p) and not p.startswith("/usr/"))
-    binds += [str(PACKAGE_DIR), str(home)]
+    binds += [str(GRADERS_DIR), str(home)]
     # Folders leading to a bind are made traversable: a worker that dropped
     # root must still reach Python under e.g. /root/.pyenv (0700 on the host).
     for parent in sorted({str(a) for b in binds for a in Path(b).parents if str(a) != "/"}):
@@ -106,7 +108,7 @@ def _mounts(home: Path) -> list[str]:
         args += ["--ro-bind", folder, folder]
     # The engine (worker, codec, errors) but none of the assignments' graders,
     # even when the package sits inside a bound site-packages.
-    args += ["--perms", "0755", "--tmpfs", str(PACKAGE_DIR), "--ro-bind", str(PACKAGE_DIR / "__init__.py"), str(PACKAGE_DIR / "__init__.py"),
+    args += ["--perms", "0755", "--tmpfs", str(GRADERS_DIR), "--ro-bind", str(GRADERS_DIR / "__init__.py"), str(GRADERS_DIR / "__init__.py"),
              "--ro-bind", str(ENGINE_DIR), str(ENGINE_DIR)]
     args += ["--bind", str(home), str(home)]
     return args

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
-from .codec import is_plain
+from .codec import is_plain, map_leaves, type_names
 from .errors import StudentError, SubmissionProblem, import_problem, missing_attribute, student_error_from
 from .static_checks import check_submission_file
 
@@ -175,7 +175,7 @@ class LocalBackend:
             raise student_error_from(exc, self.directory) from None
 
     def type_names(self, target: Any) -> list[str]:
-        return [f"{c.__module__}.{c.__qualname__}" for c in type(target).__mro__]
+        return type_names(target)
 
     def set_deadline(self, seconds: float | None) -> None:
         """In-process code cannot be stopped safely; self-check relies on Ctrl-C."""
@@ -199,11 +199,4 @@ def _wrap(backend: Backend, value: Any, label: str) -> Any:
 
 
 def _unwrap(value: Any) -> Any:
-    if isinstance(value, StudentObject):
-        return value._target
-    if isinstance(value, (list, tuple)):
-        items = [_unwrap(v) for v in value]
-        return items if isinstance(value, list) else tuple(items)
-    if isinstance(value, dict):
-        return {k: _unwrap(v) for k, v in value.items()}
-    return value
+    return map_leaves(lambda leaf: leaf._target if isinstance(leaf, StudentObject) else leaf, value)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .codec import Handle, decode, encode
+from .codec import Handle, decode, encode, map_leaves, type_names
 from .errors import StudentError, missing_attribute, student_error_from
 
 
@@ -108,19 +108,10 @@ class _Server:
     def handle(self, obj: Any) -> Handle:
         self.objects[self.next_id] = obj
         self.next_id += 1
-        cls = type(obj)
-        return Handle(self.next_id - 1, f"{cls.__module__}.{cls.__qualname__}")
+        return Handle(self.next_id - 1, type_names(obj)[0])
 
     def resolve(self, value: Any) -> Any:
-        if isinstance(value, Handle):
-            return self.objects[value.id]
-        if isinstance(value, list):
-            return [self.resolve(v) for v in value]
-        if isinstance(value, tuple):
-            return tuple(self.resolve(v) for v in value)
-        if isinstance(value, dict):
-            return {k: self.resolve(v) for k, v in value.items()}
-        return value
+        return map_leaves(lambda v: self.objects[v.id] if isinstance(v, Handle) else v, value)
 
     def dispatch(self, request: dict) -> Any:
         op = request["op"]
@@ -138,7 +129,7 @@ class _Server:
             getattr(target, request["attr"])[request["key"]][...] = request["value"]
             return {"value": None}
         if op == "type_names":
-            return {"value": [f"{c.__module__}.{c.__qualname__}" for c in type(target).__mro__]}
+            return {"value": type_names(target)}
         raise ValueError(f"unknown request {op!r}")
 
     def call(self, target: Any, args: tuple, kwargs: dict) -> dict:

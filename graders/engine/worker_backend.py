@@ -26,7 +26,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import sandbox, worker
-from .codec import CodecError, Handle, decode, encode
+from .codec import CodecError, Handle, decode, encode, map_leaves
 from .config import Limits
 from .errors import StudentCrash, StudentError, StudentTimeout, SubmissionProblem, import_problem
 
@@ -169,28 +169,17 @@ class WorkerBackend:
     # -- plumbing --------------------------------------------------------------
     def _own(self, value: Any) -> Any:
         """Replace Refs by their handles, refusing those of a worker that is gone."""
-        if isinstance(value, Ref):
-            if value.generation != self.generation:
+        def handle(leaf: Any) -> Any:
+            if not isinstance(leaf, Ref):
+                return leaf
+            if leaf.generation != self.generation:
                 raise StudentCrash("an object from before an earlier crash or timeout was used again")
-            return value.handle
-        if isinstance(value, list):
-            return [self._own(v) for v in value]
-        if isinstance(value, tuple):
-            return tuple(self._own(v) for v in value)
-        if isinstance(value, dict):
-            return {k: self._own(v) for k, v in value.items()}
-        return value
+            return leaf.handle
+
+        return map_leaves(handle, value)
 
     def _tag(self, value: Any) -> Any:
-        if isinstance(value, Handle):
-            return Ref(self.generation, value)
-        if isinstance(value, list):
-            return [self._tag(v) for v in value]
-        if isinstance(value, tuple):
-            return tuple(self._tag(v) for v in value)
-        if isinstance(value, dict):
-            return {k: self._tag(v) for k, v in value.items()}
-        return value
+        return map_leaves(lambda leaf: Ref(self.generation, leaf) if isinstance(leaf, Handle) else leaf, value)
 
     def _request(self, request: dict, what: str, raw: bool = False) -> Any:
         timeout = self._seconds_left(what)
