@@ -22,6 +22,7 @@ from .inputs import SubmissionInput
 from .results import GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, write_atomic, write_submission_results
 from .runner import RunOptions, run_graders
 from .scoring import Report, TestRecord, score_records
+from .shards import Shard, write_manifest
 
 
 JUDGE_MIN_SUBMISSIONS = 8
@@ -52,13 +53,20 @@ def already_graded(out: Path, name: str, print_: str) -> bool:
 
 def grade_batch(course: Course, assignment: str, submissions: list[SubmissionInput], out: Path, *,
                 jobs: int = 1, force: bool = False, seed: int | None = None,
-                unreadable: dict[str, str] | None = None,
+                unreadable: dict[str, str] | None = None, shard: Shard | None = None,
                 on_done: Callable[[str, str], None] | None = None) -> BatchResult:
     """Grade ``submissions`` into ``out``; ``on_done(name, status)`` reports progress.
 
     ``unreadable`` maps names of submissions that could not be read at all
-    (a broken zip) to the reason; they get a zero with that reason.
+    (a broken zip) to the reason; they get a zero with that reason. With a
+    ``shard``, only its share is graded and the gradebook is left to
+    ``course merge`` (see shards.py).
     """
+    if shard is not None:
+        submissions = [s for s in submissions if shard.holds(s.name)]
+        unreadable = {name: why for name, why in (unreadable or {}).items() if shard.holds(name)}
+        names = [s.name for s in submissions] + list(unreadable)
+        write_manifest(out, assignment, shard, names, finished=False)
     result = BatchResult()
     for name, why in (unreadable or {}).items():
         _record_zero(course, assignment, name, out, f"Your submission could not be read: {why}")
@@ -79,7 +87,10 @@ def grade_batch(course: Course, assignment: str, submissions: list[SubmissionInp
         (result.graded if status == "graded" else result.failed).append(name)
         if on_done:
             on_done(name, status)
-    write_gradebook(course, assignment, out)
+    if shard is None:
+        write_gradebook(course, assignment, out)
+    else:
+        write_manifest(out, assignment, shard, names, finished=True)
     return result
 
 

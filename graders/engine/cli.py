@@ -57,7 +57,16 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
     grade.add_argument("--seed", type=int, help="one seed for every hidden test (default: per submission)")
     grade.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    grade.add_argument("--shard", metavar="K/N",
+                       help="grade only shard K of N (by submission name); then `course merge OUT`")
     grade.set_defaults(handler=_grade)
+
+    merge = commands.add_parser("merge", help="after sharded grading: gradebook, feedback and class report")
+    merge.add_argument("outs", nargs="+", metavar="OUT",
+                       help="folders the shards wrote; the others are copied into the first")
+    merge.add_argument("--assignment", "-a", help="needed when OUT holds several assignments")
+    merge.add_argument("--partial", action="store_true", help="merge even if some shards did not finish")
+    merge.set_defaults(handler=_merge)
 
     feedback = commands.add_parser("feedback", help="write feedback.html (and .md) for every graded submission")
     feedback.add_argument("out", help="the folder `course grade` wrote")
@@ -133,9 +142,12 @@ def _grade(course, args, console: Console) -> int:
     from .view import show_batch
 
     from .inputs import Inputs
+    from .shards import parse_shard
 
+    shard = parse_shard(args.shard) if args.shard else None
     inputs = Inputs(course.assignment(args.assignment),
-                    course.root / "exercises" / args.assignment / f"{args.assignment}.ipynb")
+                    course.root / "exercises" / args.assignment / f"{args.assignment}.ipynb",
+                    wanted=shard.holds if shard else None)
     submissions = inputs.resolve([Path(s) for s in args.submissions])
     out = Path(args.out)
     if not args.quiet:
@@ -158,7 +170,8 @@ def _grade(course, args, console: Console) -> int:
 
         with inputs:
             result = grade_batch(course, args.assignment, submissions, out, jobs=max(1, args.jobs),
-                                 force=args.force, seed=args.seed, unreadable=inputs.problems, on_done=on_done)
+                                 force=args.force, seed=args.seed, unreadable=inputs.problems, shard=shard,
+                                 on_done=on_done)
     if not args.quiet:
         import json
 
@@ -170,7 +183,22 @@ def _grade(course, args, console: Console) -> int:
                 else "graded")
             rows.append((name, data["score"], data["max_score"], status))
         show_batch(console, rows)
-        console.print(f"Results: {out}/<submission>/results.json · gradebook: {out / GRADEBOOK_FILE}")
+        console.print(f"Results: {out}/<submission>/results.json · "
+                      + (f"shard {shard} done; once every shard is, `course merge {out}` writes the gradebook"
+                         if shard else f"gradebook: {out / GRADEBOOK_FILE}"))
+    return 0
+
+
+def _merge(course, args, console: Console) -> int:
+    from .shards import merge
+
+    merged = merge(course, [Path(o) for o in args.outs], args.assignment, args.partial)
+    if merged.missing:
+        console.print(f"[yellow]partial:[/yellow] shard {', '.join(merged.missing)} did not finish")
+    console.print(f"Merged {merged.submissions} graded submission(s) of {merged.assignment}"
+                  + (f" ({merged.copied} copied in)" if merged.copied else "")
+                  + f": {merged.written[0]}, {args.outs[0]}/<submission>/feedback.html, {merged.written[-1]}",
+                  highlight=False)
     return 0
 
 

@@ -19,6 +19,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .config import Assignment, CourseConfigError
 from .notebooks import NotebookError
@@ -36,9 +37,11 @@ class SubmissionInput:
 class Inputs:
     """Resolves paths to submissions; scratch space lives until close()."""
 
-    def __init__(self, assignment: Assignment, reference_notebook: Path | None = None) -> None:
+    def __init__(self, assignment: Assignment, reference_notebook: Path | None = None,
+                 wanted: Callable[[str], bool] | None = None) -> None:
         self.assignment = assignment
         self.reference_notebook = reference_notebook  # the released notebook, to read notebooks back
+        self.wanted = wanted or (lambda name: True)  # a shard reads only its own notebooks
         self.problems: dict[str, str] = {}  # submissions that cannot be read at all: name -> why
         self._scratch: Path | None = None
 
@@ -51,13 +54,20 @@ class Inputs:
 
     def resolve(self, paths: list[Path]) -> list[SubmissionInput]:
         found: list[SubmissionInput] = []
+        readable: list[str] = []  # every shard's, so that each shard finds duplicate names
+        bad_notebooks: set[str] = set()
         for path in paths:
-            for submission in self._one(path):
+            for submission in self._one(path):  # an unreadable zip goes to self.problems here
+                readable.append(submission.name)
+                if not self.wanted(submission.name):
+                    continue
                 try:
                     found.append(self._from_notebook(submission))
                 except NotebookError as err:
                     self.problems[submission.name] = str(err)
-        names = [s.name for s in found] + list(self.problems)
+                    bad_notebooks.add(submission.name)
+        names = readable + [name for name in self.problems if name not in bad_notebooks]
+        self.problems = {name: why for name, why in self.problems.items() if self.wanted(name)}
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise CourseConfigError(f"two submissions are both named {duplicates[0]!r}; names come from folder "
