@@ -4,7 +4,8 @@ correct alternative implementations get full marks (public and hidden tests)."""
 import pytest
 
 from tests.catalog.a1_backprop import MISTAKES, VARIANTS
-from tests.conftest import downstream, exercise_scores, feedback_of
+from tests.catalog.a1_independent import INDEPENDENT, fill_stubs
+from tests.conftest import ROOT, downstream, exercise_scores, feedback_of
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.name)
@@ -34,3 +35,12 @@ def test_a_mistake_costs_every_student_the_same(name, make_submission, grade):
     folder = make_submission("a1_backprop", mistake.patches)
     scores = {grade(folder, visibility="all", seed=seed).score for seed in range(6)}
     assert len(scores) == 1, scores
+
+
+@pytest.mark.parametrize("name", sorted(INDEPENDENT))
+def test_independent_solution_gets_full_marks_including_hidden_tests(name, tmp_path, grade):
+    """The honest class of the similarity tests: whole solutions written in other styles."""
+    folder = fill_stubs(ROOT / "exercises" / "a1_backprop", INDEPENDENT[name], tmp_path / name)
+    report = grade(folder, visibility="all")
+    lost = {t.title: t.feedback for t in report.tests if not t.passed}
+    assert report.score == report.max_score, lost

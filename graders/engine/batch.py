@@ -19,7 +19,8 @@ from typing import Callable
 
 from .config import Course, load_course
 from .inputs import SubmissionInput
-from .results import GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, write_atomic, write_submission_results
+from .results import (GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, keep_graded_files, write_atomic,
+                      write_submission_results)
 from .runner import RunOptions, run_graders
 from .scoring import Report, TestRecord, score_records
 from .shards import Shard, write_manifest
@@ -143,6 +144,7 @@ def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str,
     try:
         report = run_graders(course, assignment, submission.folder, options, name=submission.name)
         report.notes += list(submission.notes)
+        keep_graded_files(Path(out), submission.name, submission.folder, course.assignment(assignment).files)
     except Exception:  # noqa: BLE001 - never lose the batch to one grader failure
         _record_zero(course, assignment, submission.name, Path(out), GRADER_FAILED, note=traceback.format_exc())
         return "grader-failed"

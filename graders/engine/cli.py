@@ -85,10 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("assignments", nargs="*", help="default: every assignment with a notebook")
     export.set_defaults(handler=_nbgrader_export)
 
-    from . import gradescope, lms  # LMS and Gradescope exports: their subcommands live with them
+    from . import gradescope, lms, similarity_cli  # these subcommands live with their modules
 
     gradescope.register(commands)
     lms.register(commands)
+    similarity_cli.register(commands)
     return parser
 
 

@@ -68,7 +68,7 @@ def write_feedback(out: Path, assignment: str | None = None) -> list[Path]:
     return written
 
 
-def class_page(reports: list[Report]) -> str:
+def class_page(reports: list[Report], similarity_page: str | None = None) -> str:
     from .figures import score_distributions, totals_histogram
 
     if not reports:
@@ -96,7 +96,7 @@ def class_page(reports: list[Report]) -> str:
         totals_uri=totals_histogram(totals, reports[0].max_score),
         exercises_uri=score_distributions(exercises, scores, maxima),
         mistakes=mistakes.most_common(15), incidents=sorted(set(incidents)), columns=columns, rows=rows,
-        css=(TEMPLATES / "base.css").read_text())
+        similarity_page=similarity_page, css=(TEMPLATES / "base.css").read_text())
 
 
 def write_class_report(out: Path, assignment: str | None = None) -> Path:
@@ -105,5 +105,6 @@ def write_class_report(out: Path, assignment: str | None = None) -> Path:
     if len(assignments) > 1:
         raise ValueError(f"{out} holds several assignments ({sorted(assignments)}); pass --assignment")
     target = out / CLASS_REPORT_HTML
-    write_atomic(target, class_page(reports))
+    similarity = out / "similarity.html"  # written by `course similarity`
+    write_atomic(target, class_page(reports, similarity.name if similarity.is_file() else None))
     return target

@@ -23,6 +23,8 @@ REPORT_FILE = "report.json"
 RESULTS_FILE = "results.json"
 FEEDBACK_FILE = "feedback.md"
 GRADEBOOK_FILE = "gradebook.csv"
+GRADED_FILES = "files"  # OUT/<submission>/files/: the .py files graded (a notebook's, read back), for `course similarity`
+MAX_KEPT_BYTES = 2**20
 
 
 def points(value: float) -> str:
@@ -83,6 +85,14 @@ def feedback_markdown(report: Report) -> str:
         lines += ["", "Every check passed. Well done!"]
     lines += [f"- {note}" for note in report.notes if not note.startswith("grader failure")]
     return "\n".join(lines) + "\n"
+
+
+def keep_graded_files(out: Path, name: str, folder: Path, files: tuple[str, ...]) -> None:
+    """Copy the assignment's files as graded, so later tools need not find the submission again."""
+    for file in files:
+        source = folder / file
+        if source.is_file() and not source.is_symlink() and source.stat().st_size <= MAX_KEPT_BYTES:
+            write_atomic(out / name / GRADED_FILES / file, source.read_text(encoding="utf-8", errors="replace"))
 
 
 def write_submission_results(out: Path, report: Report, fingerprint: str) -> None:

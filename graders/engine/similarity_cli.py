@@ -1,0 +1,38 @@
+"""``course similarity``: its command line (the work is in :mod:`similarity_report`, imported only when run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import Course, CourseConfigError
+from .results import REPORT_FILE
+
+
+def register(commands) -> None:
+    """Adds ``course similarity`` to the CLI's subcommands."""
+    parser = commands.add_parser("similarity", help="which submissions share code: OUT/similarity.csv and .html")
+    parser.add_argument("out", help="the folder `course grade` wrote")
+    parser.add_argument("submissions", nargs="*",
+                        help="only for a class graded before `course grade` kept its files: the submissions "
+                             "as given to `course grade`")
+    parser.add_argument("--assignment", "-a", help="needed when OUT holds several assignments")
+    parser.add_argument("--reference", action="append", default=[], metavar="DIR",
+                        help="earlier work to compare the class with (last year's graded OUT or submissions); "
+                             "repeatable")
+    parser.add_argument("--top", type=int, default=30, help="pairs shown side by side in the HTML (default 30)")
+    parser.set_defaults(handler=_cli)
+
+
+def _cli(course: Course, args, console) -> int:
+    out = Path(args.out)
+    if not any(out.glob(f"*/{REPORT_FILE}")):
+        raise CourseConfigError(f"{out} holds no graded submissions; run `course grade ... --out {out}` first")
+    from .similarity_report import run
+
+    csv_path, html_path, warnings = run(course, out, args.assignment, [Path(p) for p in args.submissions],
+                                        [Path(p) for p in args.reference], top=max(1, args.top))
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    console.print(f"Wrote {csv_path} and {html_path} (evidence to review, not a verdict). "
+                  f"`course report {out}` links it from the class report.", highlight=False)
+    return 0

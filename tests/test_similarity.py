@@ -1,0 +1,204 @@
+"""`course similarity`: planted copies rank above every honest pair; honest work is not flagged.
+
+The class: the solution and two independent correct solutions in other styles
+(tests/catalog/a1_independent.py), and one planted copy of each: variables
+renamed and functions reordered; comments and blank lines changed; and one
+handed in as a notebook.
+"""
+
+import csv
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from graders.engine.cli import main
+from graders.engine.notebooks import MAGIC, split_module
+from graders.engine.similarity import REVIEW_SCORE, CodeFingerprint, original_positions, repair_class_offsets
+from graders.engine.similarity_report import run
+from tests.catalog.a1_independent import INDEPENDENT, fill_stubs
+from tests.conftest import ROOT
+
+A1 = "a1_backprop"
+FILES = ("layers.py", "network.py")
+STUBS = ROOT / "exercises" / A1
+PLANTED = {frozenset(p) for p in [("sol", "sol_copy"), ("bo", "bo_copy"), ("cat", "cat_nb")]}
+
+
+def renamed(text: str, names: dict[str, str]) -> str:
+    for old, new in names.items():
+        text = re.sub(rf"\b{old}\b", new, text)
+    return text
+
+
+def reordered(file: str, text: str) -> str:
+    """Top-level functions and classes in reverse order, the module header first."""
+    header, *rest = split_module(file, text)
+    return "\n\n\n".join([header.source, *(chunk.source for chunk in reversed(rest))])
+
+
+def recommented(text: str) -> str:
+    """Comments dropped, a comment before every return, blank lines doubled."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            continue
+        if not stripped:
+            lines += ["", ""]
+            continue
+        if stripped.startswith("return"):
+            lines.append(line[:len(line) - len(line.lstrip())] + "# what we hand back")
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def planted_copy(source: Path, target: Path, change) -> Path:
+    target.mkdir(parents=True)
+    for file in FILES:
+        (target / file).write_text(change(file, (source / file).read_text()))
+    return target
+
+
+def as_notebook(source: Path, target: Path) -> Path:
+    """The released notebook with every answer cell holding the code of ``source``."""
+    notebook = nbformat.read(STUBS / f"{A1}.ipynb", as_version=4)
+    chunks = {c.grade_id: c for file in FILES for c in split_module(file, (source / file).read_text())}
+    for cell in notebook.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution"):
+            cell.source = MAGIC.match(cell.source).group(0) + chunks[meta["grade_id"]].source
+    target.mkdir(parents=True)
+    nbformat.write(notebook, target / f"{A1}.ipynb")
+    return target
+
+
+@pytest.fixture(scope="module")
+def planted_class(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("class")
+    shutil.copytree(ROOT / "solutions" / A1, folder / "sol", ignore=shutil.ignore_patterns("*.ipynb", "*.md", "__*"))
+    for name, bodies in INDEPENDENT.items():
+        fill_stubs(STUBS, bodies, folder / name)
+    planted_copy(folder / "sol", folder / "sol_copy", lambda file, text: reordered(file, renamed(text, {
+        "shifted": "z", "exp": "e_x", "batch_size": "n", "correct": "picked", "onehot": "target", "rng": "gen",
+        "sizes": "dims", "losses": "curve", "grads": "gradients", "fan_in": "n_in", "fan_out": "n_out"})))
+    planted_copy(folder / "bo", folder / "bo_copy", lambda file, text: recommented(renamed(text, {
+        "probs": "p", "labels": "lbl", "generator": "random_state", "history": "hist", "all_sizes": "sz"})))
+    scratch = planted_copy(folder / "cat", tmp_path_factory.mktemp("scratch") / "cat",
+                           lambda file, text: reordered(file, recommented(text)))
+    as_notebook(scratch, folder / "cat_nb")
+    return folder
+
+
+def fake_graded(out: Path, names: list[str]) -> Path:
+    """An OUT folder as `course grade` leaves it, minus the grading (fast): report.json per submission."""
+    for name in names:
+        (out / name).mkdir(parents=True)
+        (out / name / "report.json").write_text(json.dumps({"assignment": A1, "submission": name}))
+    return out
+
+
+@pytest.fixture(scope="module")
+def compared(planted_class, tmp_path_factory, course) -> Path:
+    """OUT after `course similarity OUT CLASS` (the class given as `course grade` got it)."""
+    out = fake_graded(tmp_path_factory.mktemp("out"), sorted(p.name for p in planted_class.iterdir()))
+    _, _, warnings = run(course, out, None, [planted_class], [])
+    assert warnings == []
+    return out
+
+
+@pytest.fixture(scope="module")
+def rows(compared) -> list[dict]:
+    return list(csv.DictReader((compared / "similarity.csv").open()))
+
+
+def test_every_planted_pair_scores_above_every_honest_pair(rows):
+    overall = {frozenset((r["submission_a"], r["submission_b"])): float(r["score"])
+               for r in rows if r["exercise"] == "all"}
+    assert PLANTED <= set(overall), "a planted pair shares no code at all"
+    lowest_planted = min(overall[pair] for pair in PLANTED)
+    highest_honest = max(score for pair, score in overall.items() if pair not in PLANTED)
+    assert lowest_planted > highest_honest
+    assert lowest_planted >= REVIEW_SCORE
+
+
+def test_independent_correct_solutions_are_not_flagged_on_any_exercise(rows):
+    honest = [r for r in rows if frozenset((r["submission_a"], r["submission_b"])) not in PLANTED]
+    flagged = [r for r in honest if float(r["score"]) >= REVIEW_SCORE]
+    assert not flagged
+    # the tiny Tanh layer is written identically by all three: shared, yet kept below the line
+    assert any(r["exercise"] == "Tanh" and float(r["score"]) > 0 for r in honest)
+
+
+def test_csv_has_one_row_per_pair_and_exercise_highest_first(rows, course):
+    assert list(rows[0]) == ["submission_a", "submission_b", "exercise", "score"]
+    keys = [(r["submission_a"], r["submission_b"], r["exercise"]) for r in rows]
+    assert len(keys) == len(set(keys))
+    assert {r["exercise"] for r in rows} == {*course.assignment(A1).exercises, "all"}
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores, reverse=True) and 0 < scores[-1] and scores[0] <= 1
+
+
+def test_released_stubs_never_count(tmp_path, course):
+    """Two students who hand in the untouched stub share nothing."""
+    for name in ("ann", "bob"):
+        shutil.copytree(STUBS, tmp_path / "class" / name, ignore=shutil.ignore_patterns("*.ipynb"))
+    out = fake_graded(tmp_path / "out", ["ann", "bob"])
+    csv_path, _, _ = run(course, out, None, [tmp_path / "class"], [])
+    assert csv_path.read_text().splitlines()[1:] == []
+
+
+def test_a_reference_folder_is_flagged_against(planted_class, tmp_path, course):
+    """Last year's copy of `bo` is found; two reference submissions are never paired with each other."""
+    last_year = tmp_path / "last_year"
+    shutil.copytree(planted_class / "bo", last_year / "old_bo")
+    shutil.copytree(planted_class / "cat", last_year / "old_cat")
+    out = fake_graded(tmp_path / "out", ["bo_copy", "sol"])
+    csv_path, _, _ = run(course, out, None, [planted_class / "bo_copy", planted_class / "sol"], [last_year])
+    rows = list(csv.DictReader(csv_path.open()))
+    top = rows[0]
+    assert {top["submission_a"], top["submission_b"]} == {"bo_copy", "last_year/old_bo"}
+    assert not any(r["submission_a"].startswith("last_year/") and r["submission_b"].startswith("last_year/")
+                   for r in rows)
+
+
+def test_page_shows_pairs_side_by_side_as_evidence_not_a_verdict(compared):
+    html = (compared / "similarity.html").read_text()
+    assert "evidence for a person to review, not a verdict" in html
+    first_pair = html.split('id="pair-1"')[1].split('id="pair-2"')[0]
+    assert first_pair.count("<pre>") == 2 * len(FILES) and "<mark>" in first_pair
+    assert "plagiar" not in html.lower() and "cheat" not in html.lower()
+
+
+def test_highlights_after_a_class_name_land_on_the_matching_code():
+    """copydetect 0.5.0 maps positions after `class X` wrongly; repaired, they point at the same text."""
+    code = "class Relu:\n    def forward(self, x):\n        self.mask = x <= 0\n        return x\n"
+    fingerprint = CodeFingerprint("a.py", 5, 1, fp=io.StringIO(code), language="python")
+    repair_class_offsets(fingerprint)
+    where = fingerprint.filtered_code.index("self.V=V<=0")
+    start = int(original_positions(fingerprint, [where])[0])
+    assert code[start:].startswith("self.mask = x <= 0")
+
+
+def test_no_kept_files_says_what_to_do(tmp_path, capsys):
+    out = fake_graded(tmp_path / "out", ["ann", "bob"])
+    assert main(["--root", str(ROOT), "similarity", str(out)]) == 2
+    assert "course similarity" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_course_grade_keeps_the_files_and_the_class_report_links_the_page(planted_class, tmp_path):
+    """End to end: grade (a notebook among the .py folders), then `course similarity OUT`, then the report."""
+    out = tmp_path / "graded"
+    chosen = [planted_class / name for name in ("sol", "sol_copy", "cat_nb")]
+    assert main(["--root", str(ROOT), "grade", *map(str, chosen), "-a", A1, "-o", str(out), "-j", "1", "-q"]) == 0
+    assert (out / "cat_nb" / "files" / "layers.py").is_file()
+    assert main(["--root", str(ROOT), "similarity", str(out)]) == 0
+    first = next(csv.DictReader((out / "similarity.csv").open()))
+    assert {first["submission_a"], first["submission_b"]} == {"sol", "sol_copy"}
+    assert main(["--root", str(ROOT), "report", str(out)]) == 0
+    assert 'href="similarity.html"' in (out / "class-report.html").read_text()
