@@ -103,7 +103,10 @@ def write_gradebook(course: Course, assignment: str, out: Path) -> Path:
             reports.append(data)
     names = list(course.assignment(assignment).exercises)
     target = out / GRADEBOOK_FILE
-    write_atomic(target, gradebook_csv(reports, names))
+    from .corrections import Corrections  # adjustments and late penalties: applied here, never stored
+
+    corrections = Corrections(course, assignment)
+    write_atomic(target, gradebook_csv(reports, names, [corrections.apply(r) for r in reports]))
     return target
 
 
@@ -145,6 +148,7 @@ def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str,
         report = run_graders(course, assignment, submission.folder, options, name=submission.name)
         report.notes += list(submission.notes)
         keep_graded_files(Path(out), submission.name, submission.folder, course.assignment(assignment).files)
+        report.submitted_at, report.submitted_via = submission.submitted.at, submission.submitted.via
     except Exception:  # noqa: BLE001 - never lose the batch to one grader failure
         _record_zero(course, assignment, submission.name, Path(out), GRADER_FAILED, note=traceback.format_exc())
         return "grader-failed"

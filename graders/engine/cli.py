@@ -85,8 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("assignments", nargs="*", help="default: every assignment with a notebook")
     export.set_defaults(handler=_nbgrader_export)
 
-    from . import gradescope, lms, similarity_cli  # these subcommands live with their modules
+    from . import adjustments, gradescope, lms, similarity_cli  # these subcommands live with their modules
 
+    adjustments.register(commands)
     gradescope.register(commands)
     lms.register(commands)
     similarity_cli.register(commands)
@@ -139,6 +140,8 @@ def _grade(course, args, console: Console) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .batch import grade_batch
+    from .corrections import check_corrections, show_corrections
+    from .regrade_diff import record_regrade, snapshot
     from .results import GRADEBOOK_FILE
     from .view import show_batch
 
@@ -151,6 +154,10 @@ def _grade(course, args, console: Console) -> int:
                     wanted=shard.holds if shard else None)
     submissions = inputs.resolve([Path(s) for s in args.submissions])
     out = Path(args.out)
+    names = [s.name for s in submissions] + list(inputs.problems)
+    # a typo in adjustments.csv: found before grading, not after (a shard sees only its share of the names)
+    check_corrections(course, args.assignment, out, names, all_names=shard is None)
+    before = snapshot(out, names, args.assignment)  # for the regrade diff, before anything is overwritten
     if not args.quiet:
         from .sandbox import describe
 
@@ -187,6 +194,9 @@ def _grade(course, args, console: Console) -> int:
         console.print(f"Results: {out}/<submission>/results.json · "
                       + (f"shard {shard} done; once every shard is, `course merge {out}` writes the gradebook"
                          if shard else f"gradebook: {out / GRADEBOOK_FILE}"))
+    record_regrade(console, out, args.assignment, before, result.graded + result.failed, quiet=args.quiet,
+                   shard=str(shard) if shard else None)
+    show_corrections(course, args.assignment, out, names)
     return 0
 
 
@@ -206,7 +216,7 @@ def _merge(course, args, console: Console) -> int:
 def _feedback(course, args, console: Console) -> int:
     from .reports import write_feedback
 
-    written = write_feedback(_graded_folder(args.out), args.assignment)
+    written = write_feedback(_graded_folder(args.out), args.assignment, course)
     console.print(f"Wrote {len(written)} feedback page(s): {args.out}/<submission>/feedback.html")
     return 0
 
@@ -215,7 +225,7 @@ def _report(course, args, console: Console) -> int:
     from .reports import write_class_report
 
     try:
-        target = write_class_report(_graded_folder(args.out), args.assignment)
+        target = write_class_report(_graded_folder(args.out), args.assignment, course)
     except ValueError as err:
         raise CourseConfigError(str(err)) from None
     console.print(f"Wrote {target}")

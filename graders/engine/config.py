@@ -6,8 +6,10 @@ what to write instead, so an instructor never has to read a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,16 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class LatePolicy:
+    """``[assignments.NAME.late]``: when work is due and what lateness costs (see late.py)."""
+
+    due: dt.datetime              # timezone-aware
+    grace_minutes: float = 0.0    # this late or less costs nothing
+    penalty_per_day: float = 0.0  # percent of the assignment's points, per started day after the due date
+    max_penalty: float = 100.0    # percent; the penalty never exceeds it
+
+
+@dataclass(frozen=True)
 class Exercise:
     name: str
     points: float
@@ -49,6 +61,7 @@ class Assignment:
     tolerances: dict[str, float]
     settings: dict[str, Any]
     limits: Limits
+    late: LatePolicy | None = None  # no due date: nothing is late
 
     @property
     def max_points(self) -> float:
@@ -60,6 +73,7 @@ class Course:
     root: Path
     title: str
     assignments: dict[str, Assignment] = field(default_factory=dict)
+    timezone: str = "UTC"  # due dates and extension dates written without an offset are in this zone
 
     def assignment(self, name: str) -> Assignment:
         if name not in self.assignments:
@@ -146,13 +160,47 @@ class _Parser:
     def course(self, root: Path, data: dict) -> Course:
         head = self.get(data, ["course"], dict)
         title = self.get(head, ["course", "title"], str)
+        self.zone = self.timezone(head)
         limits = self.limits(data.get("limits", {}), ["limits"], Limits())
         assignments = self.get(data, ["assignments"], dict)
         parsed = {
             name: self.assignment(name, table, limits)
             for name, table in assignments.items()
         }
-        return Course(root=root, title=title, assignments=parsed)
+        return Course(root=root, title=title, assignments=parsed, timezone=self.zone.key)
+
+    def timezone(self, head: dict) -> zoneinfo.ZoneInfo:
+        name = self.get(head, ["course", "timezone"], str, "UTC")
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise self.fail(["course", "timezone"], f"unknown time zone {name!r}; write an IANA name such as "
+                                                    "'UTC' or 'Europe/Berlin'") from None
+
+    def late(self, table: Any, keys: list[str]) -> LatePolicy | None:
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise self.fail(keys, "must be a table")
+        known = {"due", "grace_minutes", "penalty_per_day", "max_penalty"}
+        unknown = set(table) - known
+        if unknown:
+            raise self.fail([*keys, sorted(unknown)[0]], f"unknown key; use one of {sorted(known)}")
+        due = self.get(table, [*keys, "due"], (dt.datetime, str))
+        if isinstance(due, str):
+            try:
+                due = dt.datetime.fromisoformat(due)
+            except ValueError:
+                raise self.fail([*keys, "due"], f"{due!r} is not a date and time; write e.g. "
+                                                "2026-03-01T23:59:00") from None
+        number = (int, float)
+        values = {key: float(self.get(table, [*keys, key], number, default))
+                  for key, default in (("grace_minutes", 0.0), ("penalty_per_day", 0.0), ("max_penalty", 100.0))}
+        for key, value in values.items():
+            if value < 0 or (key != "grace_minutes" and value > 100):
+                bounds = "zero or more" if key == "grace_minutes" else "a percent between 0 and 100"
+                raise self.fail([*keys, key], f"must be {bounds}, got {value:g}")
+        return LatePolicy(due=due if due.tzinfo else due.replace(tzinfo=self.zone), **values)
 
     def limits(self, table: Any, keys: list[str], base: Limits) -> Limits:
         if not isinstance(table, dict):
@@ -203,6 +251,7 @@ class _Parser:
             tolerances={k: float(v) for k, v in tolerances.items()},
             settings=self.get(table, [*keys, "settings"], dict, {}),
             limits=self.limits(table.get("limits", {}), [*keys, "limits"], course_limits),
+            late=self.late(table.get("late"), [*keys, "late"]),
         )
 
     def exercise(self, name: str, table: Any, keys: list[str], files: tuple[str, ...]) -> Exercise:

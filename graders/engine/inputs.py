@@ -17,11 +17,12 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 from .config import Assignment, CourseConfigError
+from .late import SubmissionTime, found_time
 from .notebooks import NotebookError
 
 MAX_UNPACKED_BYTES = 50 * 2**20
@@ -32,6 +33,7 @@ class SubmissionInput:
     name: str
     folder: Path
     notes: tuple[str, ...] = ()  # said to the student with the results (e.g. a notebook cell missing)
+    submitted: SubmissionTime = SubmissionTime()  # when it was handed in, if the inputs say
 
 
 class Inputs:
@@ -77,17 +79,18 @@ class Inputs:
     def _one(self, path: Path) -> list[SubmissionInput]:
         if path.is_file() and path.suffix.lower() == ".zip":
             try:
-                return [SubmissionInput(path.stem, self._unzip(path))]
+                folder = self._unzip(path)
+                return [SubmissionInput(path.stem, folder, submitted=found_time(folder, path.stem))]
             except CourseConfigError as err:
                 self.problems[path.stem] = str(err)
                 return []
         if not path.is_dir():
             raise CourseConfigError(f"not a folder or a zip file: {path}")
         if self._holds_files(path):
-            return [SubmissionInput(path.name, path)]
+            return [SubmissionInput(path.name, path, submitted=found_time(path, path.name))]
         nested = path / self.assignment.name  # nbgrader: submitted/<student>/<assignment>/
         if nested.is_dir():
-            return [SubmissionInput(path.name, nested)]
+            return [SubmissionInput(path.name, nested, submitted=found_time(nested, path.name))]
         children = sorted(p for p in path.iterdir() if not p.name.startswith("."))
         if any(p.is_dir() or p.suffix.lower() == ".zip" for p in children):
             found = []
@@ -96,7 +99,7 @@ class Inputs:
                     found += self._one(child)
             return found
         # A folder with none of the files: still a submission (every test will say what is missing).
-        return [SubmissionInput(path.name, path)]
+        return [SubmissionInput(path.name, path, submitted=found_time(path, path.name))]
 
     def _holds_files(self, folder: Path) -> bool:
         return any((folder / name).exists() for name in self.assignment.files) or bool(self._notebooks(folder))
@@ -125,7 +128,7 @@ class Inputs:
         target = self._scratch_dir(f"{submission.name}-notebook-")
         for name, text in files.items():
             (target / name).write_text(text, encoding="utf-8")
-        return SubmissionInput(submission.name, target, tuple(notes))
+        return replace(submission, folder=target, notes=tuple(notes))
 
     def _scratch_dir(self, prefix: str) -> Path:
         if self._scratch is None:

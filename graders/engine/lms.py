@@ -27,11 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Course, CourseConfigError
+from .corrections import Corrections, corrected_report
 from .results import REPORT_FILE, write_atomic
 
 FORMATS = ("canvas", "moodle", "plain")
 ROSTER_FIELDS = ("submission", "student_id", "email", "name", "canvas_id", "sis_login_id", "section")
 SCORE_KEYS = ("total", "max", "percent")
+CORRECTION_KEYS = ("autograded", "adjustment", "late_penalty", "corrections")  # see corrections.py
 GRADER_FAILURE_NOTE = "grader failure"  # batch.py's note on a report whose zero is the grader's fault
 
 
@@ -139,18 +141,20 @@ def load_reports(out: Path, assignment: str | None) -> tuple[str, dict[str, dict
     return assignment, {r["submission"]: r for r in reports if r["assignment"] == assignment}
 
 
-def grade_columns(fmt: str, spec: str | None, title: str, exercises: list[str], roster: Roster) -> list[Column]:
+def grade_columns(fmt: str, spec: str | None, title: str, exercises: list[str], roster: Roster,
+                  corrected: bool = False) -> list[Column]:
     """The columns after the LMS's identity columns (for ``plain``: all of them).
 
     ``spec`` is ``KEY[=Header],...``; a key is a roster field, another roster
-    column, ``total``, ``max``, ``percent`` or an exercise name.
+    column, ``total``, ``max``, ``percent``, an exercise name, or one of
+    CORRECTION_KEYS (plain's default has those when the assignment has corrections).
     """
     if spec is None:
         if fmt != "plain":
             return [Column(title, ("total",))]
         people = [name for name in ("student_id", "email", "name") if name in roster.fields]
-        spec = ",".join([*people, "total", "max", *exercises])
-    known = [*SCORE_KEYS, *exercises, *sorted(roster.fields)]
+        spec = ",".join([*people, "total", "max", *exercises, *(CORRECTION_KEYS if corrected else ())])
+    known = [*SCORE_KEYS, *exercises, *CORRECTION_KEYS, *sorted(roster.fields)]
     columns = []
     for item in _items(spec):
         key, _, header = item.partition("=")
@@ -177,7 +181,11 @@ def export(course: Course, out: Path, roster: Roster, fmt: str = "plain", column
     assignment, reports = load_reports(out, assignment)
     spec = course.assignment(assignment)
     exercises = list(spec.exercises)
-    layout = [*IDENTITY[fmt], *grade_columns(fmt, columns, title or spec.title, exercises, roster)]
+    corrections = Corrections(course, assignment)
+    corrections.check_submissions(set(reports), str(out))
+    reports = {name: corrected_report(report, corrections.apply(report)) for name, report in reports.items()}
+    layout = [*IDENTITY[fmt], *grade_columns(fmt, columns, title or spec.title, exercises, roster,
+                                             corrections.any())]
     _check_roster_has(roster, fmt, layout)
     result = Export(text="", assignment=assignment)
     buffer = io.StringIO()
@@ -223,6 +231,9 @@ def _value(column: Column, student: dict[str, str], report: dict | None, roster:
         return f"{report['max_score']:g}"
     if key == "percent":
         return f"{round(100 * report['score'] / report['max_score'], 2):g}" if report["max_score"] else ""
+    if key in CORRECTION_KEYS:
+        value = report["corrections"][key]
+        return value if isinstance(value, str) else f"{value:g}"
     scores = {e["name"]: e["score"] for e in report["exercises"]}
     return f"{scores[key]:g}" if key in scores else ""
 

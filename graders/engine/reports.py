@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jinja2
 
+from .config import Course
 from .results import FEEDBACK_FILE, REPORT_FILE, feedback_markdown, points, write_atomic
 from .runner import report_from_dict
 from .scoring import Report
@@ -44,7 +45,7 @@ def load_reports(out: Path, assignment: str | None = None) -> list[Report]:
     return reports
 
 
-def student_page(report: Report, title: str = "") -> str:
+def student_page(report: Report, title: str = "", outcome=None) -> str:
     from .figures import test_figure
 
     failed = [dict(vars(t), figures=[(test_figure(p), p["title"]) for p in t.plots])
@@ -54,21 +55,50 @@ def student_page(report: Report, title: str = "") -> str:
     notes = [n for n in report.notes if not n.startswith("grader failure")]
     return _environment().get_template("feedback.html.j2").render(
         report=report, title=title, failed=failed, passed=passed, passed_figures=passed_figures,
-        notes=notes, css=(TEMPLATES / "base.css").read_text())
+        notes=notes, outcome=outcome if outcome is not None and outcome.lines else None,
+        css=(TEMPLATES / "base.css").read_text())
 
 
-def write_feedback(out: Path, assignment: str | None = None) -> list[Path]:
-    """feedback.html and feedback.md for every graded submission in OUT."""
+def write_feedback(out: Path, assignment: str | None = None, course: Course | None = None,
+                   names: set[str] | None = None, html: bool = True, check: bool = True) -> list[Path]:
+    """feedback.html and feedback.md for every graded submission in OUT (or those in ``names``).
+
+    With ``course``, the pages show its corrections (adjustments.csv, late penalties).
+    """
+    reports = load_reports(out, assignment)
+    outcomes = _outcomes(course, reports, check)
     written = []
-    for report in load_reports(out, assignment):
+    for report in (r for r in reports if names is None or r.submission in names):
         folder = out / report.submission
-        write_atomic(folder / FEEDBACK_HTML, student_page(report))
-        write_atomic(folder / FEEDBACK_FILE, feedback_markdown(report))
-        written.append(folder / FEEDBACK_HTML)
+        outcome = outcomes.get(report.submission)
+        if html:
+            write_atomic(folder / FEEDBACK_HTML, student_page(report, outcome=outcome))
+            written.append(folder / FEEDBACK_HTML)
+        write_atomic(folder / FEEDBACK_FILE, feedback_markdown(report, outcome))
     return written
 
 
-def class_page(reports: list[Report], similarity_page: str | None = None) -> str:
+def _outcomes(course: Course | None, reports: list[Report], check: bool = True) -> dict:
+    """Each report's corrections (corrections.Outcome) by submission; none without a course.
+
+    ``check``: every correction must name one of ``reports`` (else an error with file:line).
+    """
+    if course is None or not reports:
+        return {}
+    from .corrections import Corrections
+
+    found = {}
+    for assignment in {r.assignment for r in reports}:
+        corrections = Corrections(course, assignment)
+        mine = [r for r in reports if r.assignment == assignment]
+        if check:
+            corrections.check_submissions({r.submission for r in mine}, "the graded folder")
+        found |= {r.submission: corrections.apply(r.to_dict()) for r in mine}
+    return found
+
+
+def class_page(reports: list[Report], similarity_page: str | None = None,
+               outcomes: dict | None = None) -> str:
     from .figures import score_distributions, totals_histogram
 
     if not reports:
@@ -76,7 +106,9 @@ def class_page(reports: list[Report], similarity_page: str | None = None) -> str
     exercises = [e.name for e in reports[0].exercises]
     maxima = {e.name: e.max_score for e in reports[0].exercises}
     scores = {name: [next(e.score for e in r.exercises if e.name == name) for r in reports] for name in exercises}
-    totals = [r.score for r in reports]
+    outcomes = outcomes or {}
+    corrected = any(o.lines for o in outcomes.values())
+    totals = [outcomes[r.submission].total if r.submission in outcomes else r.score for r in reports]
     mistakes: Counter = Counter()
     incidents = []
     for report in reports:
@@ -88,23 +120,31 @@ def class_page(reports: list[Report], similarity_page: str | None = None) -> str
                 incidents.append((report.submission, test.exercise, INCIDENTS[test.status]))
         mistakes.update(seen)  # once per submission, not per test
     columns = ["Submission", "Total", *exercises]
-    rows = [[r.submission, points(r.score), *(points(e.score) for e in r.exercises)] for r in reports]
+    rows = [[r.submission, points(total), *(points(e.score) for e in r.exercises)]
+            for r, total in zip(reports, totals)]
+    if corrected:  # the exercise columns stay autograded; the corrections get their own columns
+        columns += ["Autograded", "Adjustment", "Late penalty", "Corrections"]
+        for row, report in zip(rows, reports):
+            outcome = outcomes[report.submission]
+            row += [points(outcome.autograded), points(outcome.adjustment), points(outcome.late_penalty),
+                    outcome.summary()]
     return _environment().get_template("report.html.j2").render(
         assignment=reports[0].assignment, count=len(reports), mean=statistics.mean(totals),
         median=statistics.median(totals), maximum=reports[0].max_score,
-        full=sum(r.score == r.max_score for r in reports),
+        full=sum(total >= r.max_score for r, total in zip(reports, totals)),
         totals_uri=totals_histogram(totals, reports[0].max_score),
         exercises_uri=score_distributions(exercises, scores, maxima),
         mistakes=mistakes.most_common(15), incidents=sorted(set(incidents)), columns=columns, rows=rows,
         similarity_page=similarity_page, css=(TEMPLATES / "base.css").read_text())
 
 
-def write_class_report(out: Path, assignment: str | None = None) -> Path:
+def write_class_report(out: Path, assignment: str | None = None, course: Course | None = None) -> Path:
     reports = load_reports(out, assignment)
     assignments = {r.assignment for r in reports}
     if len(assignments) > 1:
         raise ValueError(f"{out} holds several assignments ({sorted(assignments)}); pass --assignment")
     target = out / CLASS_REPORT_HTML
     similarity = out / "similarity.html"  # written by `course similarity`
-    write_atomic(target, class_page(reports, similarity.name if similarity.is_file() else None))
+    write_atomic(target, class_page(reports, similarity.name if similarity.is_file() else None,
+                                    _outcomes(course, reports)))
     return target

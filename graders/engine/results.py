@@ -14,6 +14,7 @@ import io
 import json
 import os
 import tempfile
+from datetime import UTC
 from pathlib import Path
 
 from .scoring import Report
@@ -71,11 +72,19 @@ def gradescope_results(report: Report) -> dict:
     }
 
 
-def feedback_markdown(report: Report) -> str:
-    lines = [f"# {report.assignment}: {points(report.score)} / {points(report.max_score)} points", "",
+def feedback_markdown(report: Report, outcome=None) -> str:
+    """The feedback page as Markdown; ``outcome`` (corrections.Outcome) adds the corrections and the final total."""
+    corrected = outcome is not None and outcome.lines
+    total = outcome.total if corrected else report.score
+    lines = [f"# {report.assignment}: {points(total)} / {points(report.max_score)} points", "",
              "| Exercise | Points | Checks passed |", "|---|---|---|"]
     lines += [f"| {e.name} | {points(e.score)} / {points(e.max_score)} | {e.passed} / {e.total} |"
               for e in report.exercises]
+    if corrected:
+        lines += ["", "## Corrections", "", "| | Points |", "|---|---|",
+                  f"| Autograded | {points(outcome.autograded)} |"]
+        lines += [f"| {line.label()} | {line.signed()} |" for line in outcome.lines]
+        lines += [f"| **Total** | **{points(outcome.total)}** |"]
     failed = [t for t in report.tests if not t.passed]
     if failed:
         lines += ["", "## What to look at", ""]
@@ -103,12 +112,31 @@ def write_submission_results(out: Path, report: Report, fingerprint: str) -> Non
     write_atomic(folder / REPORT_FILE, json.dumps(data, indent=1))  # last: marks the submission done
 
 
-def gradebook_csv(reports: list[dict], exercise_names: list[str]) -> str:
+def gradebook_csv(reports: list[dict], exercise_names: list[str], outcomes: list | None = None) -> str:
+    """One row per submission: the total and exercise points after corrections, then the corrections.
+
+    ``outcomes`` (corrections.Outcome, one per report) add the autograded
+    total, the manual adjustment, the late penalty and the reasons as columns
+    of their own; without them the points are the autograded ones.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", "total", "max", *exercise_names])
-    for report in sorted(reports, key=lambda r: r["submission"]):
-        by_name = {e["name"]: e["score"] for e in report["exercises"]}
-        writer.writerow([report["submission"], f"{report['score']:g}", f"{report['max_score']:g}",
-                         *(f"{by_name.get(name, 0):g}" for name in exercise_names)])
+    writer.writerow(["submission", "total", "max", *exercise_names,
+                     "autograded", "adjustment", "late_penalty", "late_days", "submitted_at", "corrections"])
+    pairs = sorted(zip(reports, outcomes or [None] * len(reports)), key=lambda pair: pair[0]["submission"])
+    for report, outcome in pairs:
+        by_name = outcome.exercises if outcome else {e["name"]: e["score"] for e in report["exercises"]}
+        total = outcome.total if outcome else report["score"]
+        writer.writerow([report["submission"], f"{total:g}", f"{report['max_score']:g}",
+                         *(f"{by_name.get(name, 0):g}" for name in exercise_names),
+                         f"{report['score']:g}", *_correction_cells(outcome)])
     return buffer.getvalue()
+
+
+def _correction_cells(outcome) -> list[str]:
+    if outcome is None:
+        return ["0", "0", "", "", ""]
+    lateness = outcome.lateness
+    days = "" if lateness is None else (str(lateness.days) if lateness.known else "unknown")
+    submitted = lateness.submitted.astimezone(UTC).isoformat() if lateness is not None and lateness.known else ""
+    return [f"{outcome.adjustment:g}", f"{outcome.late_penalty:g}", days, submitted, outcome.summary()]

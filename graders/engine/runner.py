@@ -84,4 +84,6 @@ def report_from_dict(data: dict) -> Report:
         exercises=[ExerciseScore(**e) for e in data["exercises"]],
         tests=[TestRecord(**t) for t in data["tests"]],
         notes=list(data.get("notes", [])),
+        submitted_at=data.get("submitted_at", ""),
+        submitted_via=data.get("submitted_via", ""),
     )

@@ -52,6 +52,8 @@ class Report:
     exercises: list[ExerciseScore]
     tests: list[TestRecord]
     notes: list[str] = field(default_factory=list)
+    submitted_at: str = ""   # ISO 8601 UTC, when the inputs tell (see late.found_time)
+    submitted_via: str = ""  # where that time came from
 
     def to_dict(self) -> dict:
         return asdict(self)

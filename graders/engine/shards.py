@@ -140,6 +140,6 @@ def merge(course: Course, outs: list[Path], assignment: str | None = None, parti
         raise CourseConfigError(f"shard {', '.join(missing)} of {assignment} did not finish; rerun it with "
                                 f"`course grade ... --shard K/N -o {target}` (what it finished is kept), "
                                 "or pass --partial to merge what is there")
-    written = [write_gradebook(course, assignment, target), *write_feedback(target, assignment),
-               write_class_report(target, assignment)]
+    written = [write_gradebook(course, assignment, target), *write_feedback(target, assignment, course),
+               write_class_report(target, assignment, course)]
     return Merged(assignment, len(load_reports(target, assignment)), copied, missing, written)
