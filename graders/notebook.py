@@ -68,7 +68,7 @@ def _ask(assignment: str, submission: Path, visibility: str, exercise: str | Non
     global _judge
     if _judge is None or _judge.poll() is not None:
         _judge = subprocess.Popen([sys.executable, "-m", "graders.engine.judge_server"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, encoding="utf-8", bufsize=1)
     # nbgrader autogrades in autograded/<student>/<assignment>/: the student is the name
     # (it seeds the hidden tests, as `course grade` does for submitted/<student>/<assignment>/)
     name = submission.parent.name if submission.name == assignment else submission.name

@@ -22,7 +22,7 @@ from .inputs import SubmissionInput
 from .results import (GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, keep_graded_files, write_atomic,
                       write_submission_results)
 from .runner import RunOptions, run_graders
-from .scoring import Report, TestRecord, score_records
+from .scoring import GRADER_FAILURE_NOTE, NOT_GRADED, Report, TestRecord, score_records
 from .shards import Shard, write_manifest
 
 
@@ -47,7 +47,7 @@ def fingerprint(folder: Path) -> str:
 def already_graded(out: Path, name: str, print_: str) -> bool:
     report = out / name / REPORT_FILE
     try:
-        return json.loads(report.read_text()).get("fingerprint") == print_
+        return json.loads(report.read_text(encoding="utf-8")).get("fingerprint") == print_
     except (OSError, ValueError):
         return False
 
@@ -98,7 +98,7 @@ def grade_batch(course: Course, assignment: str, submissions: list[SubmissionInp
 def write_gradebook(course: Course, assignment: str, out: Path) -> Path:
     reports = []
     for path in sorted(out.glob(f"*/{REPORT_FILE}")):
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("assignment") == assignment:
             reports.append(data)
     names = list(course.assignment(assignment).exercises)
@@ -152,6 +152,11 @@ def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str,
     except Exception:  # noqa: BLE001 - never lose the batch to one grader failure
         _record_zero(course, assignment, submission.name, Path(out), GRADER_FAILED, note=traceback.format_exc())
         return "grader-failed"
+    if not report.graded:  # some checks could not run (e.g. no worker): not final, the next run retries
+        report.notes.append(f"{GRADER_FAILURE_NOTE}: " + "; ".join(
+            sorted({t.feedback for t in report.tests if t.status == NOT_GRADED})))
+        write_submission_results(Path(out), report, fingerprint="")
+        return "grader-failed"
     write_submission_results(Path(out), report, print_)
     return "graded"
 
@@ -159,9 +164,9 @@ def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str,
 def _record_zero(course: Course, assignment: str, name: str, out: Path, feedback: str, note: str = "") -> None:
     """A zero with an honest message, and no fingerprint, so the next run retries it."""
     records = [TestRecord(nodeid=f"{exercise}::not-graded", title="not graded", exercise=exercise, hidden=False,
-                          weight=1.0, status="grader-error", feedback=feedback)
+                          weight=1.0, status=NOT_GRADED, feedback=feedback)
                for exercise in course.assignment(assignment).exercises]
     report: Report = score_records(course.assignment(assignment), name, records)
     if note:
-        report.notes.append("grader failure:\n" + note[-4000:])
+        report.notes.append(f"{GRADER_FAILURE_NOTE}:\n" + note[-4000:])
     write_submission_results(out, report, fingerprint="")

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("report", help="the JSON written by `course check --json PATH`")
     args = parser.parse_args(argv)
     try:
-        report = json.loads(Path(args.report).read_text())
+        report = json.loads(Path(args.report).read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         print(f"No points: {args.report} is missing or unreadable ({err}); the graders did not finish, "
               "see the step before.", file=sys.stderr)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from .config import CourseConfigError, find_course_root, load_course
 
@@ -17,17 +18,25 @@ from .config import CourseConfigError, find_course_root, load_course
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    console = Console(stderr=False)
+    _printable_streams()
+    console = Console(stderr=False, markup=False)  # paths, names and feedback print literally
     try:
         root = Path(args.root) if args.root else find_course_root()
         course = load_course(root)
         return args.handler(course, args, console)
     except CourseConfigError as err:
-        Console(stderr=True).print(f"[red]error:[/red] {err}", markup=True, highlight=False)
+        Console(stderr=True).print(Text.assemble(("error:", "red"), f" {err}"), highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted; results finished so far are kept")
         return 130
+
+
+def _printable_streams() -> None:
+    """A terminal that cannot show a character (cp1252, ASCII) shows '?' rather than crashing."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(errors="replace")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,7 +109,7 @@ def _release(course, args, console: Console) -> int:
     try:
         plan = plan_release(course, args.assignments or None)
     except ReleaseError as err:
-        console.print(f"[red]error:[/red] {err}")
+        console.print(Text.assemble(("error:", "red"), f" {err}"))
         return 2
     relative = [str(p.relative_to(course.root)) for p in plan.stale]
     if args.check:
@@ -127,13 +136,39 @@ def _check(course, args, console: Console) -> int:
         raise CourseConfigError(f"{folder} is not a folder; pass --submission DIR with your files")
     options = RunOptions(visibility="all" if args.hidden else "public",
                          isolation="local" if args.local else "worker")
+    if not args.local:
+        _note_unenforced_limits(console)
     report = run_graders(course, args.assignment, folder, options)
     show_check(console, report)
     if args.json:
         from .results import write_atomic
 
         write_atomic(Path(args.json), json.dumps(report.to_dict(), indent=1))
-    return 0
+    return 0 if report.graded else 1  # a check the grader could not run is no result
+
+
+def _isolation_line() -> str:
+    """How workers are isolated here, in one line; a configuration problem is a clean error."""
+    from .platform_caps import detect
+    from .sandbox import SandboxError, describe
+
+    try:
+        return f"{describe()}; {detect().summary()}"
+    except SandboxError as err:
+        raise CourseConfigError(str(err)) from None
+
+
+def _degraded() -> bool:
+    from .platform_caps import detect
+
+    return bool(detect().unenforced())
+
+
+def _note_unenforced_limits(console: Console) -> None:
+    """Self-check: say so (one line) only when this platform lacks some worker limits."""
+    line = _isolation_line()
+    if _degraded():
+        console.print(Text(f"note: {line}", style="dim"), soft_wrap=True)
 
 
 def _grade(course, args, console: Console) -> int:
@@ -158,10 +193,9 @@ def _grade(course, args, console: Console) -> int:
     # a typo in adjustments.csv: found before grading, not after (a shard sees only its share of the names)
     check_corrections(course, args.assignment, out, names, all_names=shard is None)
     before = snapshot(out, names, args.assignment)  # for the regrade diff, before anything is overwritten
-    if not args.quiet:
-        from .sandbox import describe
-
-        console.print(f"Isolation: {describe()}", highlight=False)
+    isolation = _isolation_line()
+    if not args.quiet or _degraded():  # weaker isolation is said on every run, even a quiet one
+        Console(stderr=args.quiet).print(Text(f"Isolation: {isolation}"), highlight=False, soft_wrap=True)
     started = time.monotonic()
     failures = 0
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -185,9 +219,9 @@ def _grade(course, args, console: Console) -> int:
 
         rows = []
         for name in result.graded + result.skipped + result.failed:
-            data = json.loads((out / name / "report.json").read_text())
+            data = json.loads((out / name / "report.json").read_text(encoding="utf-8"))
             status = "skipped (unchanged)" if name in result.skipped else (
-                ("unreadable" if name in inputs.problems else "grader failed") if name in result.failed
+                ("unreadable" if name in inputs.problems else "not graded (grader error)") if name in result.failed
                 else "graded")
             rows.append((name, data["score"], data["max_score"], status))
         show_batch(console, rows)
@@ -197,6 +231,12 @@ def _grade(course, args, console: Console) -> int:
     record_regrade(console, out, args.assignment, before, result.graded + result.failed, quiet=args.quiet,
                    shard=str(shard) if shard else None)
     show_corrections(course, args.assignment, out, names)
+    not_graded = [name for name in result.failed if name not in inputs.problems]
+    if not_graded:
+        Console(stderr=True).print(Text(
+            f"error: {len(not_graded)} submission(s) not graded because the grader failed ({', '.join(not_graded)}); "
+            "see their report.json notes, fix the cause, and rerun the same command to grade just those"))
+        return 1
     return 0
 
 
@@ -205,7 +245,7 @@ def _merge(course, args, console: Console) -> int:
 
     merged = merge(course, [Path(o) for o in args.outs], args.assignment, args.partial)
     if merged.missing:
-        console.print(f"[yellow]partial:[/yellow] shard {', '.join(merged.missing)} did not finish")
+        console.print(f"[yellow]partial:[/yellow] shard {', '.join(merged.missing)} did not finish", markup=True)
     console.print(f"Merged {merged.submissions} graded submission(s) of {merged.assignment}"
                   + (f" ({merged.copied} copied in)" if merged.copied else "")
                   + f": {merged.written[0]}, {args.outs[0]}/<submission>/feedback.html, {merged.written[-1]}",

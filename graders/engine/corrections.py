@@ -142,7 +142,7 @@ def graded_reports(out: Path, assignment: str) -> dict[str, dict]:
     reports = {}
     for path in sorted(out.glob(f"*/{REPORT_FILE}")):
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         if data.get("assignment") == assignment:

@@ -67,6 +67,20 @@ class SubmissionProblem(StudentError):
         return self.message
 
 
+class GraderFailure(Exception):
+    """The grader could not run a check: a worker that died before it was ready, a missing
+    platform feature, an engine bug. Never the student's fault, so never a lost point:
+    the check is *not graded*, and ``course grade`` retries the submission next run."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+    def feedback(self) -> str:
+        return (f"Not graded (grader error): {self.why}. This is not a problem with your code; "
+                "run the check again, and tell your instructor if it keeps happening.")
+
+
 def student_error_from(exc: BaseException, submission_dir: str) -> StudentError:
     """Describe an exception by the student's own frames only.
 

@@ -279,7 +279,7 @@ def student_key(metadata: Path) -> str:
     students apart; without metadata (a local run) everyone is "submission".
     """
     try:
-        users = json.loads(metadata.read_text())["users"]
+        users = json.loads(metadata.read_text(encoding="utf-8"))["users"]
         ids = sorted(str(user.get("id") or user.get("email")) for user in users)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return "submission"
@@ -288,10 +288,10 @@ def student_key(metadata: Path) -> str:
 
 def zero_report(course: Course, assignment: str, name: str, feedback: str) -> Report:
     """Every exercise at zero with one honest message (as `course grade` records a grader failure)."""
-    from .scoring import TestRecord, score_records
+    from .scoring import NOT_GRADED, TestRecord, score_records
 
     records = [TestRecord(nodeid=f"{exercise}::not-graded", title="not graded", exercise=exercise, hidden=False,
-                          weight=1.0, status="grader-error", feedback=feedback)
+                          weight=1.0, status=NOT_GRADED, feedback=feedback)
                for exercise in course.assignment(assignment).exercises]
     return score_records(course.assignment(assignment), name, records)
 
@@ -336,7 +336,7 @@ def _cli(course: Course, args, console) -> int:
                   "autograder (Configure Autograder → Zip file upload).", highlight=False)
     for name in bundle.unpinned:
         console.print(f"[yellow]warning:[/yellow] {name} is not installed here; requirements.txt keeps "
-                      "its range instead of a pin")
+                      "its range instead of a pin", markup=True)
     return 0
 
 

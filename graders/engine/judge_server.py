@@ -12,6 +12,7 @@ Reply:   {"report": {...}} or {"error": "message"}
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 
 
 def main() -> None:
-    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    replies = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 1)  # pytest, TensorFlow and absl may print; none of it is a reply
     os.dup2(quiet, 2)
@@ -27,7 +28,7 @@ def main() -> None:
     from .config import CourseConfigError, load_course
     from .runner import RunOptions, run_graders
 
-    for line in sys.stdin:
+    for line in io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8"):
         try:
             request = json.loads(line)
             course = load_course(Path(request["root"]))

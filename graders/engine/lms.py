@@ -131,7 +131,7 @@ def parse_rename(spec: str | None) -> dict[str, str]:
 
 def load_reports(out: Path, assignment: str | None) -> tuple[str, dict[str, dict]]:
     """The assignment and its reports in ``out``, by submission name."""
-    reports = [json.loads(p.read_text()) for p in sorted(out.glob(f"*/{REPORT_FILE}"))]
+    reports = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob(f"*/{REPORT_FILE}"))]
     assignments = sorted({r["assignment"] for r in reports})
     if assignment is None:
         if len(assignments) != 1:

@@ -30,7 +30,7 @@ def export(course: Course, target: Path, assignments: list[str] | None = None) -
     course_id = re.sub(r"[^a-z0-9]+", "-", course.title.lower()).strip("-") or "course"
     config = target / "nbgrader_config.py"
     if not config.exists():  # an instructor's own settings are kept
-        config.write_text(CONFIG.format(course_id=course_id))
+        config.write_text(CONFIG.format(course_id=course_id), encoding="utf-8")
     written = []
     for name in names:
         course.assignment(name)

@@ -26,7 +26,7 @@ import pytest
 
 from .compare import CheckFailed
 from .config import GRADERS_DIR, Assignment, Course, load_course, locate_course_root
-from .errors import StudentCrash, StudentError, StudentTimeout
+from .errors import GraderFailure, StudentCrash, StudentError, StudentTimeout
 from .scoring import TestRecord, score_records
 from .student import LocalBackend, Submission
 
@@ -144,7 +144,7 @@ class GradingSession:
         path = self.config.getoption("results_json")
         if path and self.assignment is not None:
             report = score_records(self.assignment, self.submission_name(), self.records)
-            Path(path).write_text(json.dumps(report.to_dict(), indent=1))
+            Path(path).write_text(json.dumps(report.to_dict(), indent=1), encoding="utf-8")
 
     def submission_dir(self) -> Path:
         assert self.assignment is not None
@@ -163,7 +163,8 @@ class GradingSession:
             if self.config.getoption("isolation") == "worker":
                 from .worker_backend import WorkerBackend
 
-                backend: Any = WorkerBackend(directory, self.assignment.limits, self.assignment.preload)
+                backend: Any = WorkerBackend(directory, self.assignment.limits, self.assignment.preload,
+                                             files=self.assignment.files)
             else:
                 backend = LocalBackend(directory)
             self.submission = Submission(backend, directory, self.assignment.files,
@@ -264,6 +265,8 @@ def _judge(excinfo: pytest.ExceptionInfo | None) -> tuple[str, str]:
     if excinfo is None:
         return "passed", ""
     error = excinfo.value
+    if isinstance(error, GraderFailure):
+        return "not-graded", error.feedback()
     if isinstance(error, StudentTimeout):
         return "timeout", error.feedback()
     if isinstance(error, StudentCrash):

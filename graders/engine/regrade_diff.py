@@ -35,7 +35,7 @@ def snapshot(out: Path, names: Iterable[str], assignment: str) -> dict[str, dict
     points = {}
     for name in names:
         try:
-            data = json.loads((out / name / REPORT_FILE).read_text())
+            data = json.loads((out / name / REPORT_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue  # never graded (or a file from before atomic writes): nothing to compare
         if data.get("assignment") == assignment:

@@ -18,15 +18,16 @@ from pathlib import Path
 import jinja2
 
 from .config import Course
-from .results import FEEDBACK_FILE, REPORT_FILE, feedback_markdown, points, write_atomic
+from .results import FEEDBACK_FILE, NOT_GRADED_CELL, REPORT_FILE, feedback_markdown, points, write_atomic
 from .runner import report_from_dict
-from .scoring import Report
+from .scoring import NOT_GRADED, Report
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FEEDBACK_HTML = "feedback.html"
 CLASS_REPORT_HTML = "class-report.html"
 MISTAKE = re.compile(r"This looks like a known mistake: (?P<name>.+?)\.(\n|$)")
-INCIDENTS = {"timeout": "time limit", "crash": "crashed the process", "grader-error": "grader problem"}
+INCIDENTS = {"timeout": "time limit", "crash": "crashed the process", "grader-error": "grader problem",
+             NOT_GRADED: "not graded (grader error)"}
 
 
 def _environment() -> jinja2.Environment:
@@ -39,7 +40,7 @@ def _environment() -> jinja2.Environment:
 def load_reports(out: Path, assignment: str | None = None) -> list[Report]:
     reports = []
     for path in sorted(out.glob(f"*/{REPORT_FILE}")):
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(encoding="utf-8"))
         if assignment is None or data["assignment"] == assignment:
             reports.append(report_from_dict(data))
     return reports
@@ -56,7 +57,7 @@ def student_page(report: Report, title: str = "", outcome=None) -> str:
     return _environment().get_template("feedback.html.j2").render(
         report=report, title=title, failed=failed, passed=passed, passed_figures=passed_figures,
         notes=notes, outcome=outcome if outcome is not None and outcome.lines else None,
-        css=(TEMPLATES / "base.css").read_text())
+        css=(TEMPLATES / "base.css").read_text(encoding="utf-8"))
 
 
 def write_feedback(out: Path, assignment: str | None = None, course: Course | None = None,
@@ -105,10 +106,12 @@ def class_page(reports: list[Report], similarity_page: str | None = None,
         raise ValueError("no graded submissions to report on")
     exercises = [e.name for e in reports[0].exercises]
     maxima = {e.name: e.max_score for e in reports[0].exercises}
-    scores = {name: [next(e.score for e in r.exercises if e.name == name) for r in reports] for name in exercises}
+    graded = [r for r in reports if r.graded]  # statistics only from final results
+    scores = {name: [next(e.score for e in r.exercises if e.name == name) for r in graded] for name in exercises}
     outcomes = outcomes or {}
     corrected = any(o.lines for o in outcomes.values())
-    totals = [outcomes[r.submission].total if r.submission in outcomes else r.score for r in reports]
+    final = {r.submission: outcomes[r.submission].total if r.submission in outcomes else r.score for r in reports}
+    totals = [final[r.submission] for r in graded]
     mistakes: Counter = Counter()
     incidents = []
     for report in reports:
@@ -120,8 +123,7 @@ def class_page(reports: list[Report], similarity_page: str | None = None,
                 incidents.append((report.submission, test.exercise, INCIDENTS[test.status]))
         mistakes.update(seen)  # once per submission, not per test
     columns = ["Submission", "Total", *exercises]
-    rows = [[r.submission, points(total), *(points(e.score) for e in r.exercises)]
-            for r, total in zip(reports, totals)]
+    rows = [_row(r, final[r.submission]) for r in reports]
     if corrected:  # the exercise columns stay autograded; the corrections get their own columns
         columns += ["Autograded", "Adjustment", "Late penalty", "Corrections"]
         for row, report in zip(rows, reports):
@@ -129,13 +131,22 @@ def class_page(reports: list[Report], similarity_page: str | None = None,
             row += [points(outcome.autograded), points(outcome.adjustment), points(outcome.late_penalty),
                     outcome.summary()]
     return _environment().get_template("report.html.j2").render(
-        assignment=reports[0].assignment, count=len(reports), mean=statistics.mean(totals),
-        median=statistics.median(totals), maximum=reports[0].max_score,
-        full=sum(total >= r.max_score for r, total in zip(reports, totals)),
+        assignment=reports[0].assignment, count=len(reports), not_graded=len(reports) - len(graded),
+        mean=statistics.mean(totals) if totals else 0.0,
+        median=statistics.median(totals) if totals else 0.0, maximum=reports[0].max_score,
+        full=sum(final[r.submission] >= r.max_score for r in graded),
         totals_uri=totals_histogram(totals, reports[0].max_score),
         exercises_uri=score_distributions(exercises, scores, maxima),
         mistakes=mistakes.most_common(15), incidents=sorted(set(incidents)), columns=columns, rows=rows,
-        similarity_page=similarity_page, css=(TEMPLATES / "base.css").read_text())
+        similarity_page=similarity_page, css=(TEMPLATES / "base.css").read_text(encoding="utf-8"))
+
+
+def _row(report: Report, total_points: float) -> list[str]:
+    """A submission's row; what the grader could not grade says so instead of a zero."""
+    missing = {t.exercise for t in report.tests if t.status == NOT_GRADED}
+    total = NOT_GRADED_CELL if missing else points(total_points)
+    return [report.submission, total,
+            *(NOT_GRADED_CELL if e.name in missing else points(e.score) for e in report.exercises)]
 
 
 def write_class_report(out: Path, assignment: str | None = None, course: Course | None = None) -> Path:

@@ -17,7 +17,7 @@ import tempfile
 from datetime import UTC
 from pathlib import Path
 
-from .scoring import Report
+from .scoring import NOT_GRADED, Report
 
 HIDDEN_VISIBILITY = "after_published"  # Gradescope: shown once grades are published
 REPORT_FILE = "report.json"
@@ -26,6 +26,7 @@ FEEDBACK_FILE = "feedback.md"
 GRADEBOOK_FILE = "gradebook.csv"
 GRADED_FILES = "files"  # OUT/<submission>/files/: the .py files graded (a notebook's, read back), for `course similarity`
 MAX_KEPT_BYTES = 2**20
+NOT_GRADED_CELL = "not graded"  # a gradebook cell the grader could not fill (its failure, not a zero)
 
 
 def points(value: float) -> str:
@@ -127,9 +128,14 @@ def gradebook_csv(reports: list[dict], exercise_names: list[str], outcomes: list
     for report, outcome in pairs:
         by_name = outcome.exercises if outcome else {e["name"]: e["score"] for e in report["exercises"]}
         total = outcome.total if outcome else report["score"]
-        writer.writerow([report["submission"], f"{total:g}", f"{report['max_score']:g}",
-                         *(f"{by_name.get(name, 0):g}" for name in exercise_names),
-                         f"{report['score']:g}", *_correction_cells(outcome)])
+        cells = {name: f"{by_name.get(name, 0):g}" for name in exercise_names}
+        not_graded = {t["exercise"] for t in report["tests"] if t["status"] == NOT_GRADED}
+        cells |= dict.fromkeys(not_graded & set(exercise_names), NOT_GRADED_CELL)
+        autograded = f"{report['score']:g}"
+        if not_graded:  # the grader's failure: no number that could pass for a zero
+            total = autograded = NOT_GRADED_CELL
+        writer.writerow([report["submission"], total if isinstance(total, str) else f"{total:g}",
+                         f"{report['max_score']:g}", *cells.values(), autograded, *_correction_cells(outcome)])
     return buffer.getvalue()
 
 

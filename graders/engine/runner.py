@@ -57,7 +57,7 @@ def run_graders(course: Course, assignment: str, submission: Path, options: RunO
         code = _pytest_without_autoload(args)
         if not results.exists():
             raise GraderRunError(f"pytest exited with code {int(code)} before grading {submission}")
-        return report_from_dict(json.loads(results.read_text()))
+        return report_from_dict(json.loads(results.read_text(encoding="utf-8")))
 
 
 def _pytest_without_autoload(args: list[str]) -> int:

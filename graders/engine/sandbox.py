@@ -81,7 +81,7 @@ def wrapper_executable(home: Path) -> Path:
     env_args = [arg for key, value in worker_environment(str(home)).items() for arg in ("--setenv", key, value)]
     command = [binary, *_mounts(home), "--clearenv", *env_args, "--chdir", str(home), "--", sys.executable]
     script = home / "python-in-sandbox"
-    script.write_text("#!/bin/sh\nexec " + " ".join(shlex.quote(c) for c in command) + ' "$@"\n')
+    script.write_text("#!/bin/sh\nexec " + " ".join(shlex.quote(c) for c in command) + ' "$@"\n', encoding="utf-8")
     script.chmod(0o700)
     return script
 

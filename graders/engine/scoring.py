@@ -12,6 +12,9 @@ from dataclasses import asdict, dataclass, field
 
 from .config import Assignment
 
+NOT_GRADED = "not-graded"  # the grader could not run the check: never the student's fault, never final
+GRADER_FAILURE_NOTE = "grader failure"  # a report's note when some of it is not graded (kept from students)
+
 
 @dataclass
 class TestRecord:
@@ -22,7 +25,7 @@ class TestRecord:
     exercise: str
     hidden: bool
     weight: float
-    status: str  # passed | failed | not-implemented | timeout | crash | grader-error
+    status: str  # passed | failed | not-implemented | timeout | crash | grader-error | not-graded
     feedback: str = ""
     score: float = 0.0
     max_score: float = 0.0
@@ -54,6 +57,11 @@ class Report:
     notes: list[str] = field(default_factory=list)
     submitted_at: str = ""   # ISO 8601 UTC, when the inputs tell (see late.found_time)
     submitted_via: str = ""  # where that time came from
+
+    @property
+    def graded(self) -> bool:
+        """False when any check could not run: the report is not final."""
+        return all(t.status != NOT_GRADED for t in self.tests)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -62,7 +62,7 @@ def unfinished_shards(out: Path, assignment: str) -> list[str]:
 
     An ``out`` without manifests was graded unsharded and has nothing missing.
     """
-    manifests = [json.loads(p.read_text()) for p in sorted((out / MANIFESTS).glob(f"{assignment}-*-of-*.json"))]
+    manifests = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((out / MANIFESTS).glob(f"{assignment}-*-of-*.json"))]
     manifests = [m for m in manifests if m.get("assignment") == assignment]
     counts = {parse_shard(m["shard"]).count for m in manifests}
     if len(counts) > 1:
@@ -92,7 +92,7 @@ def gather(target: Path, sources: list[Path]) -> int:
         for report in sorted(source.glob(f"*/{REPORT_FILE}")):
             copied += _copy_submission(report.parent, target / report.parent.name)
         for manifest in sorted((source / MANIFESTS).glob("*.json")):
-            write_atomic(target / MANIFESTS / manifest.name, manifest.read_text())
+            write_atomic(target / MANIFESTS / manifest.name, manifest.read_text(encoding="utf-8"))
     return copied
 
 

@@ -32,7 +32,7 @@ def _cli(course: Course, args, console) -> int:
     csv_path, html_path, warnings = run(course, out, args.assignment, [Path(p) for p in args.submissions],
                                         [Path(p) for p in args.reference], top=max(1, args.top))
     for warning in warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=True)
     console.print(f"Wrote {csv_path} and {html_path} (evidence to review, not a verdict). "
                   f"`course report {out}` links it from the class report.", highlight=False)
     return 0

@@ -147,4 +147,4 @@ def similarity_page(assignment: Assignment, scores: PairScores, submissions: lis
         assignment=assignment.name, pairs=review_pairs(scores, submissions, top),
         class_count=sum(not s.reference for s in submissions),
         reference_count=sum(s.reference for s in submissions), prior=PRIOR, common_share=COMMON_SHARE,
-        common_min=COMMON_MIN, all_name=ALL, review=REVIEW_SCORE, css=(TEMPLATES / "base.css").read_text())
+        common_min=COMMON_MIN, all_name=ALL, review=REVIEW_SCORE, css=(TEMPLATES / "base.css").read_text(encoding="utf-8"))

@@ -1,4 +1,8 @@
-"""Terminal output: score tables and feedback, rendered with rich."""
+"""Terminal output: score tables and feedback, rendered with rich.
+
+Feedback and anything a student's code produced is shown as literal text
+(``Text``), never parsed as rich markup: ``dout[mask] = 0`` must print as is.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from .results import points
 from .scoring import Report
 
 STATUS_STYLE = {"passed": "green", "not-implemented": "yellow", "failed": "red",
-                "timeout": "red", "crash": "red", "grader-error": "magenta"}
+                "timeout": "red", "crash": "red", "grader-error": "magenta", "not-graded": "magenta"}
 
 
 def show_check(console: Console, report: Report) -> None:
@@ -24,8 +28,10 @@ def show_check(console: Console, report: Report) -> None:
         mine = [t for t in report.tests if t.exercise == exercise.name]
         style = ("green" if exercise.total and exercise.passed == exercise.total
                  else "yellow" if all(t.status == "not-implemented" for t in mine) else "red")
-        table.add_row(Text(exercise.name, style=style), f"{points(exercise.score)} / {points(exercise.max_score)}",
-                      f"{exercise.passed} / {exercise.total}")
+        earned = f"{points(exercise.score)} / {points(exercise.max_score)}"
+        if any(t.status == "not-graded" for t in mine):
+            style, earned = "magenta", "not graded"
+        table.add_row(Text(exercise.name, style=style), earned, f"{exercise.passed} / {exercise.total}")
     table.add_section()
     table.add_row(Text("Total", style="bold"), Text(f"{points(report.score)} / {points(report.max_score)}",
                                                     style="bold"), "")
@@ -41,7 +47,7 @@ def show_check(console: Console, report: Report) -> None:
                 console.print(Text(f"• {record.exercise}: not implemented yet.", style="yellow"))
                 shown.add(record.exercise)
             continue
-        console.print(Panel(record.feedback.strip() or "failed", title=f"{record.exercise}: {record.title}",
+        console.print(Panel(Text(record.feedback.strip() or "failed"), title=Text(f"{record.exercise}: {record.title}"),
                             title_align="left", border_style=STATUS_STYLE.get(record.status, "red")))
     if not failed:
         console.print(Text("Every check passed. Well done!", style="bold green"))
@@ -52,5 +58,5 @@ def show_batch(console: Console, rows: list[tuple[str, float, float, str]]) -> N
     for column, justify in (("Submission", "left"), ("Score", "right"), ("Status", "left")):
         table.add_column(column, justify=justify)
     for name, score, max_score, status in sorted(rows):
-        table.add_row(name, f"{points(score)} / {points(max_score)}", status)
+        table.add_row(Text(name), f"{points(score)} / {points(max_score)}", Text(status))
     console.print(table)

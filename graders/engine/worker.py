@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import resource
 import signal
 import sys
 from typing import Any
@@ -19,22 +18,42 @@ import numpy as np
 
 from .codec import Handle, decode, encode, map_leaves, type_names
 from .errors import StudentError, missing_attribute, student_error_from
+from .platform_caps import Capabilities, detect
 
 
 def serve(conn: Any, directory: str, memory_mb: int, output_bytes: int, output_file: str,
-          environment: dict[str, str], run_as: int | None = None, max_processes: int = 32) -> None:
-    """Entry point of the worker process (runs until the judge closes the pipe)."""
-    os.setsid()  # own process group: the judge can kill everything we start
+          environment: dict[str, str], run_as: int | None = None, max_processes: int = 32,
+          caps: Capabilities | None = None, preload: tuple[str, ...] = ()) -> None:
+    """Entry point of the worker process (runs until the judge closes the pipe).
+
+    It says "ready" once it is set up and before any student code runs: a
+    worker that fails earlier is the grader's failure, never the student's.
+    """
+    try:
+        _prepare(directory, memory_mb, output_bytes, output_file, environment, run_as, max_processes,
+                 caps or detect(), preload)
+    except BaseException as exc:  # noqa: BLE001 - whatever it is, the judge must hear why
+        conn.send_bytes(encode({"setup_error": f"{type(exc).__name__}: {exc}"}))
+        return
+    conn.send_bytes(encode({"ready": True}))
+    _Server(conn, directory).run()
+
+
+def _prepare(directory: str, memory_mb: int, output_bytes: int, output_file: str, environment: dict[str, str],
+             run_as: int | None, max_processes: int, caps: Capabilities, preload: tuple[str, ...]) -> None:
+    if caps.setsid:
+        os.setsid()  # own process group: the judge can kill everything we start
     os.environ.clear()  # no tokens or paths of the grader's for student code
     os.environ.update(environment)
     _redirect_output(output_file)
-    _apply_limits(memory_mb, output_bytes)
+    for module in preload:  # already loaded when forked from the forkserver; a spawned worker pays here
+        importlib.import_module(module)
+    _apply_limits(memory_mb, output_bytes, caps)
     if run_as is not None:
         _become(run_as, max_processes)
     os.chdir(directory)
     sys.path.insert(0, directory)
     sys.dont_write_bytecode = True
-    _Server(conn, directory).run()
 
 
 def _redirect_output(output_file: str) -> None:
@@ -44,11 +63,17 @@ def _redirect_output(output_file: str) -> None:
     os.close(fd)
 
 
-def _apply_limits(memory_mb: int, output_bytes: int) -> None:
-    # Address space is measured from what the preloaded libraries already
-    # mapped, so the limit is what the student's code may add.
-    current = _vm_size_bytes()
-    resource.setrlimit(resource.RLIMIT_AS, (current + memory_mb * 2**20,) * 2)
+def _apply_limits(memory_mb: int, output_bytes: int, caps: Capabilities) -> None:
+    """The limits this platform offers (platform_caps says which ones it lacks)."""
+    if not caps.resource:
+        return
+    import resource
+
+    if caps.proc:
+        # Address space is measured from what the preloaded libraries already
+        # mapped, so the limit is what the student's code may add.
+        current = _vm_size_bytes()
+        resource.setrlimit(resource.RLIMIT_AS, (current + memory_mb * 2**20,) * 2)
     # Files (and the redirected output) stop growing at the cap; ignoring
     # SIGXFSZ turns the overrun into an OSError in the student's own call.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -58,6 +83,8 @@ def _apply_limits(memory_mb: int, output_bytes: int) -> None:
 
 def _become(uid: int, max_processes: int) -> None:
     """Drop root for a user of our own: a fork bomb meets RLIMIT_NPROC (root is exempt)."""
+    import resource
+
     resource.setrlimit(resource.RLIMIT_NPROC, (max_processes,) * 2)
     os.setgroups([])
     os.setgid(uid)
@@ -65,7 +92,7 @@ def _become(uid: int, max_processes: int) -> None:
 
 
 def _vm_size_bytes() -> int:
-    with open("/proc/self/status") as status:
+    with open("/proc/self/status", encoding="utf-8") as status:
         for line in status:
             if line.startswith("VmSize:"):
                 return int(line.split()[1]) * 1024

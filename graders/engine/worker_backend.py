@@ -3,7 +3,9 @@
 Workers are forked from a multiprocessing *forkserver* that has already
 imported the assignment's heavy libraries (NumPy, Keras), so a new worker per
 submission costs a fork, not a TensorFlow import, and no two students ever
-share a process state.
+share a process state. Where there is no forkserver (Windows) each worker is
+spawned and imports them itself, before it says it is ready; that start-up
+time is never charged to the student's time limits.
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ import tempfile
 import time
 import types
 from dataclasses import dataclass
-from multiprocessing import forkserver, resource_tracker, spawn
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
-from . import sandbox, worker
+from . import platform_caps, sandbox, worker
 from .codec import CodecError, Handle, decode, encode, map_leaves
 from .config import Limits
-from .errors import StudentCrash, StudentError, StudentTimeout, SubmissionProblem, import_problem
+from .errors import GraderFailure, StudentCrash, StudentError, StudentTimeout, SubmissionProblem, import_problem
+
+STARTUP_SECONDS = 180.0  # a spawned worker importing Keras on a loaded machine; never charged to the student
 
 @dataclass(frozen=True)
 class Ref:
@@ -43,25 +46,29 @@ class _Forkserver:
 
     One forkserver serves every worker a judge starts. Asked for modules it
     has not preloaded (a2 after a1 in one process), it restarts with both.
+    Without a forkserver, workers are spawned: same home and sandbox, and
+    ``spawn_executable`` starts each of them in the sandbox when there is one.
     """
 
     def __init__(self) -> None:
         self.preload: tuple[str, ...] = ()
         self.home: Path | None = None
         self.sandbox = "none"
+        self.spawn_executable: str | None = None
 
-    def context(self, preload: tuple[str, ...]) -> multiprocessing.context.BaseContext:
+    def context(self, preload: tuple[str, ...], use_forkserver: bool) -> multiprocessing.context.BaseContext:
+        if not use_forkserver:
+            return self._spawn_context()
+        from multiprocessing import forkserver, resource_tracker, spawn
+
         ctx = multiprocessing.get_context("forkserver")
         if self.home is not None and set(preload) <= set(self.preload):
             return ctx
         if self.home is not None:
             forkserver._forkserver._stop()  # documented for tests; the only way to change the preload
         self.preload = tuple(dict.fromkeys((*self.preload, *preload)))
-        self.home = Path(tempfile.mkdtemp(prefix="course-workers-"))
-        self.home.chmod(0o711)  # workers running as their own user may enter, not list
-        atexit.register(shutil.rmtree, self.home, True)
+        self._new_home()
         ctx.set_forkserver_preload(["graders.engine.worker", *self.preload])
-        self.sandbox = sandbox.mode()
         if self.sandbox == "bwrap":
             resource_tracker.ensure_running()  # outside the sandbox: it cleans up host resources
             spawn.set_executable(str(sandbox.wrapper_executable(self.home)))
@@ -70,6 +77,23 @@ class _Forkserver:
             finally:
                 spawn.set_executable(sys.executable)
         return ctx
+
+    def _spawn_context(self) -> multiprocessing.context.BaseContext:
+        if self.home is None:
+            self._new_home()
+            if self.sandbox == "bwrap":
+                from multiprocessing import resource_tracker
+
+                resource_tracker.ensure_running()
+                assert self.home is not None
+                self.spawn_executable = str(sandbox.wrapper_executable(self.home))
+        return multiprocessing.get_context("spawn")
+
+    def _new_home(self) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="course-workers-"))
+        self.home.chmod(0o711)  # workers running as their own user may enter, not list
+        atexit.register(shutil.rmtree, self.home, True)
+        self.sandbox = sandbox.mode()
 
 
 _FORKSERVER = _Forkserver()
@@ -89,7 +113,7 @@ def _kill_user(uid: int) -> None:
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/status") as status:
+            with open(f"/proc/{entry}/status", encoding="utf-8") as status:
                 uids = next(line for line in status if line.startswith("Uid:")).split()[1:]
             if int(uids[0]) == uid:
                 os.kill(int(entry), signal.SIGKILL)
@@ -115,13 +139,32 @@ def _plain_start(cwd: Path) -> Iterator[None]:
         os.chdir(saved_cwd)
 
 
+@contextlib.contextmanager
+def _executable(path: str | None) -> Iterator[None]:
+    """Spawn children with ``path`` (the sandbox wrapper) instead of this Python, for one start."""
+    if path is None:
+        yield
+        return
+    from multiprocessing import spawn
+
+    spawn.set_executable(path)
+    try:
+        yield
+    finally:
+        spawn.set_executable(sys.executable)
+
+
 class WorkerBackend:
     """Runs one submission's code in a limited child process."""
 
-    def __init__(self, directory: Path, limits: Limits, preload: tuple[str, ...] = ("numpy",)) -> None:
+    def __init__(self, directory: Path, limits: Limits, preload: tuple[str, ...] = ("numpy",),
+                 files: tuple[str, ...] | None = None) -> None:
         self.source = directory.resolve()
         self.limits = limits
         self.preload = preload
+        self.files = files  # copied into the worker's scratch folder (None: the whole folder)
+        self.caps = platform_caps.detect()
+        self._failure: GraderFailure | None = None  # a worker that could not start: every later check too
         self.generation = 0
         self._process: Any = None
         self._conn: Any = None
@@ -182,9 +225,9 @@ class WorkerBackend:
         return map_leaves(lambda leaf: Ref(self.generation, leaf) if isinstance(leaf, Handle) else leaf, value)
 
     def _request(self, request: dict, what: str, raw: bool = False) -> Any:
-        timeout = self._seconds_left(what)
         if self._process is None:
             self._start()
+        timeout = self._seconds_left(what)
         self._request_id += 1
         request = {**request, "id": self._request_id}
         try:
@@ -226,43 +269,79 @@ class WorkerBackend:
         return self.limits.submission_seconds
 
     def _start(self) -> None:
-        ctx = _FORKSERVER.context(self.preload)
+        """Start a worker and wait until it is ready; the time this takes is not the student's."""
+        if self._failure is not None:
+            raise GraderFailure(self._failure.why)
+        began = time.monotonic()
+        try:
+            self._launch()
+            self._await_ready()
+        except GraderFailure as failure:
+            self._stop()
+            self._failure = failure
+            raise
+        except Exception as exc:  # noqa: BLE001 - no platform feature or setup problem may cost points
+            self._stop()
+            self._failure = GraderFailure(f"a worker process could not be started ({type(exc).__name__}: {exc})")
+            raise self._failure from None
+        spent = time.monotonic() - began
+        self._budget_end += spent
+        if self._test_deadline is not None:
+            self._test_deadline += spent
+
+    def _launch(self) -> None:
+        ctx = _FORKSERVER.context(self.preload, self.caps.forkserver)
         assert _FORKSERVER.home is not None
         self._scratch = tempfile.mkdtemp(prefix="submission-", dir=_FORKSERVER.home)
         sandbox_dir = os.path.join(self._scratch, "submission")
-        shutil.copytree(self.source, sandbox_dir, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+        _copy_submission(self.source, sandbox_dir, self.files)
         output = os.path.join(self._scratch, "output.txt")
         if self._run_as is not None:
             _chown_tree(self._scratch, self._run_as)
         parent, child = ctx.Pipe()
+        self._conn = parent
         self._process = ctx.Process(
             target=worker.serve,
             args=(child, sandbox_dir, self.limits.memory_mb, self.limits.output_kb * 1024, output,
-                  sandbox.worker_environment(self._scratch), self._run_as, self.limits.processes),
+                  sandbox.worker_environment(self._scratch), self._run_as, self.limits.processes,
+                  self.caps, self.preload),
             daemon=True,
         )
-        with _plain_start(Path(self._scratch)):
+        spawned = None if self.caps.forkserver else _FORKSERVER.spawn_executable
+        with _plain_start(Path(self._scratch)), _executable(spawned):
             self._process.start()
         child.close()
-        self._conn = parent
+
+    def _await_ready(self) -> None:
+        if not self._conn.poll(STARTUP_SECONDS):
+            raise GraderFailure(f"the worker process was not ready after {STARTUP_SECONDS:g} s")
+        try:
+            message = decode(self._conn.recv_bytes())
+        except (EOFError, OSError, CodecError):
+            raise GraderFailure(f"the worker process ended while starting ({self._exit_description()})") from None
+        if not isinstance(message, dict) or message.get("ready") is not True:
+            why = message.get("setup_error") if isinstance(message, dict) else None
+            raise GraderFailure(f"the worker process could not set itself up ({why or 'no reason given'})")
 
     @property
     def _run_as(self) -> int | None:
         """In the sandbox, root's workers run as a user id of this judge's own."""
-        if _FORKSERVER.sandbox == "bwrap" and os.geteuid() == 0:
+        if _FORKSERVER.sandbox == "bwrap" and self.caps.setsid and self.caps.resource and os.geteuid() == 0:
             return WORKER_UID_BASE + os.getpid() % 10_000
         return None
 
     def _stop(self) -> None:
         if self._process is not None:
-            try:
-                os.killpg(self._process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            if self._run_as is not None:
+            if self.caps.setsid and self._process.pid is not None:
+                try:
+                    os.killpg(self._process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            if self._run_as is not None and self.caps.proc:
                 _kill_user(self._run_as)  # also what escaped the process group
-            self._process.kill()
-            self._process.join(5)
+            if self._process.pid is not None:
+                self._process.kill()
+                self._process.join(5)
             self._conn.close()
             self._process = None
             self._conn = None
@@ -271,9 +350,12 @@ class WorkerBackend:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
-    def _death_note(self) -> str:
+    def _exit_code(self) -> int | None:
         self._process.join(2)
-        code = self._process.exitcode
+        return self._process.exitcode
+
+    def _death_note(self) -> str:
+        code = self._exit_code()
         if code is None:
             return "the process stopped answering"
         if code < 0:
@@ -282,6 +364,31 @@ class WorkerBackend:
             return f"the process was killed by {name}{extra}"
         return (f"the process exited with code {code}; do not call sys.exit(), os._exit() "
                 "or exit() in your code")
+
+    def _exit_description(self) -> str:
+        """How a worker ended before it was ready (no student code had run)."""
+        code = self._exit_code()
+        if code is None:
+            return "it stopped answering"
+        return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+
+
+def _copy_submission(source: Path, target: str, files: tuple[str, ...] | None) -> None:
+    """The worker's scratch copy: the assignment's files and the student's other modules.
+
+    A notebook's folder may be a whole home directory or Colab's /content
+    (sample data, a mounted Drive, dangling symlinks); only the assignment's
+    files and the ``*.py`` files beside them (helpers a student may import)
+    are copied, never folders.
+    """
+    if files is None:
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+        return
+    os.makedirs(target)
+    wanted = {*files, *(path.name for path in source.glob("*.py"))}
+    for name in sorted(wanted):
+        if (source / name).is_file():  # False for a dangling symlink or a folder
+            shutil.copyfile(source / name, os.path.join(target, name))
 
 
 def _mirror(original: Any, new: np.ndarray) -> None:
