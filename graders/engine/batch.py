@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import traceback
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from .config import Course, load_course
 from .inputs import SubmissionInput
+from .judges import grade_in_judges
 from .results import (GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, keep_graded_files, write_atomic,
                       write_submission_results)
 from .runner import RunOptions, run_graders
 from .scoring import GRADER_FAILURE_NOTE, NOT_GRADED, Report, TestRecord, score_records
 from .shards import Shard, write_manifest
-
-
-JUDGE_MIN_SUBMISSIONS = 8
 
 
 @dataclass
@@ -112,29 +108,18 @@ def write_gradebook(course: Course, assignment: str, out: Path) -> Path:
 
 def _run(course: Course, assignment: str, todo: list[tuple[SubmissionInput, str]], out: Path,
          options: RunOptions, jobs: int):
-    # A judge process pays several seconds of imports (pytest, TensorFlow for
-    # hidden oracles) before its first submission; below ~8 submissions per
-    # judge, another judge costs more than it saves.
-    jobs = min(jobs, max(1, len(todo) // JUDGE_MIN_SUBMISSIONS))
+    # Judges are forked from one process that did their imports (judges.py): a second
+    # judge costs little, so any batch of two or more submissions uses them.
+    jobs = min(jobs, len(todo))
     if jobs <= 1:
         for submission, print_ in todo:
             yield submission.name, grade_one(str(course.root), assignment, submission, str(out), print_, options)
         return
-    # Judges are spawned, not forked: each starts clean and imports what it needs once.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures: dict[Future, SubmissionInput] = {
-            pool.submit(grade_one, str(course.root), assignment, submission, str(out), print_, options): submission
-            for submission, print_ in todo
-        }
-        for future in as_completed(futures):
-            submission = futures[future]
-            try:
-                yield submission.name, future.result()
-            except Exception:  # noqa: BLE001 - a judge process died; record it, keep going
-                _record_zero(course, assignment, submission.name, out, GRADER_FAILED,
-                             note=traceback.format_exc())
-                yield submission.name, "grader-failed"
+    for name, status, note in grade_in_judges(str(course.root), assignment, todo, str(out), options, jobs):
+        if status is None:
+            _record_zero(course, assignment, name, out, GRADER_FAILED, note=note)
+            status = "grader-failed"
+        yield name, status
 
 
 GRADER_FAILED = "The grader failed on this submission; your instructor has been told."

@@ -23,7 +23,6 @@ from typing import Callable
 
 from .config import Assignment, CourseConfigError
 from .late import SubmissionTime, found_time
-from .notebooks import NotebookError
 
 MAX_UNPACKED_BYTES = 50 * 2**20
 
@@ -55,6 +54,9 @@ class Inputs:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
     def resolve(self, paths: list[Path]) -> list[SubmissionInput]:
+        # here, not at the top: judges unpickle SubmissionInput and need no nbformat (1.5 s to import)
+        from .notebooks import NotebookError
+
         found: list[SubmissionInput] = []
         readable: list[str] = []  # every shard's, so that each shard finds duplicate names
         bad_notebooks: set[str] = set()
@@ -113,6 +115,8 @@ class Inputs:
         notebooks = self._notebooks(folder)
         if any((folder / name).exists() for name in self.assignment.files) or not notebooks:
             return submission
+        from .notebooks import NotebookError
+
         preferred = [p for p in notebooks if p.stem == self.assignment.name]
         if len(notebooks) > 1 and not preferred:
             raise NotebookError(f"{folder} holds several notebooks ({', '.join(p.name for p in notebooks)}); "
