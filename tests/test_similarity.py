@@ -11,14 +11,19 @@ import io
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from graders.engine.cli import main
 from graders.engine.notebooks import MAGIC, split_module
-from graders.engine.similarity import REVIEW_SCORE, CodeFingerprint, original_positions, repair_class_offsets
+from graders.engine import similarity
+from graders.engine.similarity import (REVIEW_SCORE, CodeFingerprint, code_fingerprint, fingerprint_class,
+                                       original_positions, repair_class_offsets)
 from graders.engine.similarity_report import run
 from tests.catalog.a1_independent import INDEPENDENT, fill_stubs
 from tests.conftest import ROOT
@@ -171,6 +176,9 @@ def test_page_shows_pairs_side_by_side_as_evidence_not_a_verdict(compared):
     assert "evidence for a person to review, not a verdict" in html
     first_pair = html.split('id="pair-1"')[1].split('id="pair-2"')[0]
     assert first_pair.count("<pre>") == 2 * len(FILES) and "<mark>" in first_pair
+    marked = " ".join(re.findall(r"<mark>(.*?)</mark>", first_pair, re.DOTALL))
+    assert "np.exp(x - c)" in marked  # cat's own softmax, copied
+    assert "Row-wise softmax" not in marked and "YOUR CODE" not in marked  # stub text is never marked
     assert "plagiar" not in html.lower() and "cheat" not in html.lower()
 
 
@@ -182,6 +190,21 @@ def test_highlights_after_a_class_name_land_on_the_matching_code():
     where = fingerprint.filtered_code.index("self.V=V<=0")
     start = int(original_positions(fingerprint, [where])[0])
     assert code[start:].startswith("self.mask = x <= 0")
+
+
+def test_fingerprints_are_the_same_in_every_process_and_worker(planted_class, course, monkeypatch):
+    """copydetect's own hash is salted per process; ours must not be, or scores would change run to run."""
+    text = (planted_class / "bo" / "layers.py").read_text()
+    here = sorted(code_fingerprint("layers.py", text).hashes)
+    there = subprocess.run([sys.executable, "-c", "import sys; from graders.engine.similarity import code_fingerprint;"
+                            "print(sorted(code_fingerprint('layers.py', sys.stdin.read()).hashes))"],
+                           input=text, capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert str(here) == there.strip()
+    monkeypatch.setattr(similarity, "PARALLEL_MIN", 1)
+    folders = [(p.name, p, False) for p in sorted(planted_class.iterdir()) if p.name != "cat_nb"]
+    assignment = course.assignment(A1)
+    serial, parallel = (fingerprint_class(folders, assignment, np.zeros(0, dtype=np.int64), jobs) for jobs in (1, 2))
+    assert [s.hashes("all") for s in serial] == [s.hashes("all") for s in parallel]
 
 
 def test_no_kept_files_says_what_to_do(tmp_path, capsys):

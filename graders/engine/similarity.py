@@ -29,11 +29,14 @@ the pairs a person will look at (:mod:`similarity_report`).
 from __future__ import annotations
 
 import ast
-import io
+import multiprocessing
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 from copydetect import CodeFingerprint
+from copydetect.utils import filter_code, get_token_coverage, winnow
 from scipy import sparse
 
 from .config import Assignment
@@ -45,6 +48,7 @@ REVIEW_SCORE = 0.5   # pairs at or above this on some exercise or overall are ma
 COMMON_SHARE = 0.2   # code in more than this share of the class is common (idioms, the textbook) ...
 COMMON_MIN = 10      # ... provided that is more than this many submissions
 ALL = "all"          # the exercise name of whole-submission rows
+PARALLEL_MIN = 40    # below this many submissions, starting worker processes costs more than it saves
 
 
 @dataclass
@@ -53,6 +57,7 @@ class SourceFile:
 
     name: str
     fingerprint: CodeFingerprint
+    written: np.ndarray  # per normalized character: True unless a k-gram of the stubs covers it
     by_exercise: dict[str, set[int]] = field(default_factory=dict)
 
 
@@ -84,16 +89,94 @@ def boilerplate(files: dict[str, str]) -> np.ndarray:
     """Every k-gram hash of the released stubs: never evidence of copying."""
     hashes: list[int] = []
     for name, text in files.items():
-        hashes += CodeFingerprint(name, NOISE, 1, fp=io.StringIO(text)).hashes
+        hashes += code_fingerprint(name, text, window=1).hashes
     return np.unique(np.array(hashes, dtype=np.int64))
 
 
-def fingerprint_file(name: str, text: str, stub_hashes: np.ndarray, assignment: Assignment) -> SourceFile:
-    fingerprint = CodeFingerprint(name, NOISE, GUARANTEE - NOISE + 1, boilerplate=stub_hashes,
-                                  fp=io.StringIO(text), language="python")
+def code_fingerprint(name: str, text: str, window: int = GUARANTEE - NOISE + 1,
+                     stub_hashes: np.ndarray | None = None) -> CodeFingerprint:
+    """copydetect's CodeFingerprint (its tokenizer, winnowing and attributes), with a hash that is the same in
+    every process: copydetect hashes k-grams with Python's ``hash()``, salted per process, so its scores change
+    from run to run and fingerprints from two worker processes would not match."""
+    filtered, offsets = filter_code(text, name, "python")
+    hashes, positions = winnow(kgram_hashes(filtered, NOISE), window, remove_duplicates=False)
+    if stub_hashes is not None and len(stub_hashes):
+        keep = ~np.isin(hashes, stub_hashes)
+        hashes, positions = hashes[keep], positions[keep]
+    fingerprint = CodeFingerprint.__new__(CodeFingerprint)
+    fingerprint.filename, fingerprint.raw_code, fingerprint.filtered_code = name, text, filtered
+    fingerprint.offsets, fingerprint.k = offsets, NOISE
+    fingerprint.hash_idx = {}
+    for hash_value, position in zip(hashes.tolist(), positions.tolist()):
+        fingerprint.hash_idx.setdefault(hash_value, []).append(position)
+    fingerprint.hashes = set(fingerprint.hash_idx)
+    fingerprint.token_coverage = get_token_coverage(fingerprint.hash_idx, NOISE, len(filtered))
     repair_class_offsets(fingerprint)
+    return fingerprint
+
+
+def kgram_hashes(code: str, k: int) -> np.ndarray:
+    """A polynomial hash of every k characters, 53 bits (copydetect's winnowing compares them as floats)."""
+    if len(code) < k:
+        return np.zeros(0, dtype=np.int64)
+    characters = np.frombuffer(code.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    powers = np.uint64(1_000_003) ** np.arange(k - 1, -1, -1, dtype=np.uint64)  # wraps modulo 2**64
+    windows = np.lib.stride_tricks.sliding_window_view(characters, k)
+    return ((windows * powers).sum(axis=1, dtype=np.uint64) >> np.uint64(11)).astype(np.int64)
+
+
+def fingerprint_class(folders: list[tuple[str, Path, bool]], assignment: Assignment, stub_hashes: np.ndarray,
+                      jobs: int = 1) -> list[Submission]:
+    """Fingerprint (name, folder, is_reference) submissions, ``jobs`` at a time (tokenizing is most of the work)."""
+    work = partial(fingerprint_submission, assignment=assignment, stub_hashes=stub_hashes)
+    if jobs <= 1 or len(folders) < PARALLEL_MIN:
+        return [work(item) for item in folders]
+    # fork: workers start at once, with everything imported (spawn would import SciPy and pygments again)
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return pool.map(work, folders, chunksize=max(1, len(folders) // (4 * jobs)))
+
+
+def fingerprint_submission(item: tuple[str, Path, bool], assignment: Assignment,
+                           stub_hashes: np.ndarray) -> Submission:
+    name, folder, reference = item
+    files = {}
+    for file in assignment.files:
+        path = folder / file
+        if path.is_file():
+            files[file] = fingerprint_file(file, path.read_text(encoding="utf-8", errors="replace"), stub_hashes,
+                                           assignment)
+    return Submission(name, files, reference)
+
+
+def fingerprint_file(name: str, text: str, stub_hashes: np.ndarray, assignment: Assignment) -> SourceFile:
+    fingerprint = code_fingerprint(name, text, stub_hashes=stub_hashes)
+    in_stubs = np.flatnonzero(np.isin(kgram_hashes(fingerprint.filtered_code, NOISE), stub_hashes))
+    written = ~_covered(in_stubs, len(fingerprint.filtered_code))
     exercises = [e.name for e in assignment.exercises.values() if e.file == name]
-    return SourceFile(name, fingerprint, _by_exercise(fingerprint, exercise_spans(text, exercises)))
+    return SourceFile(name, fingerprint, written, _by_exercise(fingerprint, exercise_spans(text, exercises)))
+
+
+def shared_regions(source: SourceFile, other: SourceFile) -> tuple[np.ndarray, int]:
+    """Student-written code of ``source`` that ``other`` has too: (starts, ends) in the file, and its size.
+
+    The size counts normalized characters (a name counts as one). Unlike
+    copydetect's slices, stub text next to a match is never marked.
+    """
+    fingerprint = source.fingerprint
+    shared = fingerprint.hashes & other.fingerprint.hashes
+    starts = np.array([p for h in shared for p in fingerprint.hash_idx[h]], dtype=np.int64)
+    mask = _covered(starts, len(fingerprint.filtered_code)) & source.written
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    begin, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return np.array([original_positions(fingerprint, begin), original_positions(fingerprint, end)]), int(mask.sum())
+
+
+def _covered(starts: np.ndarray, length: int) -> np.ndarray:
+    """Which of ``length`` normalized characters some k-gram starting at ``starts`` covers."""
+    change = np.zeros(length + 1, dtype=np.int64)
+    np.add.at(change, starts, 1)
+    np.add.at(change, np.minimum(starts + NOISE, length), -1)
+    return np.cumsum(change[:-1]) > 0
 
 
 def repair_class_offsets(fingerprint: CodeFingerprint) -> None:
@@ -136,16 +219,13 @@ def exercise_spans(text: str, exercises: list[str]) -> list[tuple[int, int, str]
 
 
 def _by_exercise(fingerprint: CodeFingerprint, spans: list[tuple[int, int, str]]) -> dict[str, set[int]]:
-    if not spans:
+    if not spans or not fingerprint.hash_idx:
         return {}
+    hashes = np.concatenate([[h] * len(positions) for h, positions in fingerprint.hash_idx.items()])
+    positions = np.concatenate(list(fingerprint.hash_idx.values()))
     line_starts = np.cumsum([0, *(len(line) for line in fingerprint.raw_code.splitlines(keepends=True))])
-    by_exercise: dict[str, set[int]] = {}
-    for hash_value, positions in fingerprint.hash_idx.items():
-        lines = np.searchsorted(line_starts, original_positions(fingerprint, np.array(positions)), side="right")
-        for first, last, exercise in spans:
-            if np.any((lines >= first) & (lines <= last)):
-                by_exercise.setdefault(exercise, set()).add(hash_value)
-    return by_exercise
+    lines = np.searchsorted(line_starts, original_positions(fingerprint, positions), side="right")
+    return {exercise: set(hashes[(lines >= first) & (lines <= last)].tolist()) for first, last, exercise in spans}
 
 
 def original_positions(fingerprint: CodeFingerprint, positions: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .config import Course, CourseConfigError
@@ -20,6 +21,7 @@ def register(commands) -> None:
                         help="earlier work to compare the class with (last year's graded OUT or submissions); "
                              "repeatable")
     parser.add_argument("--top", type=int, default=30, help="pairs shown side by side in the HTML (default 30)")
+    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="processes that tokenize")
     parser.set_defaults(handler=_cli)
 
 
@@ -30,7 +32,7 @@ def _cli(course: Course, args, console) -> int:
     from .similarity_report import run
 
     csv_path, html_path, warnings = run(course, out, args.assignment, [Path(p) for p in args.submissions],
-                                        [Path(p) for p in args.reference], top=max(1, args.top))
+                                        [Path(p) for p in args.reference], top=max(1, args.top), jobs=max(1, args.jobs))
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=True)
     console.print(f"Wrote {csv_path} and {html_path} (evidence to review, not a verdict). "

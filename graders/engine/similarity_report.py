@@ -16,16 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from copydetect.detector import compare_files
 from copydetect.utils import highlight_overlap
 from markupsafe import Markup
 
 from .config import Assignment, Course, CourseConfigError
-from .inputs import Inputs, SubmissionInput
 from .lms import load_reports
 from .results import GRADED_FILES, REPORT_FILE, write_atomic
-from .similarity import (ALL, COMMON_MIN, COMMON_SHARE, PRIOR, REVIEW_SCORE, PairScores, Submission, boilerplate, drop_common,
-                         fingerprint_file, score_pairs)
+from .similarity import (ALL, COMMON_MIN, COMMON_SHARE, PRIOR, REVIEW_SCORE, PairScores, Submission, boilerplate,
+                         drop_common, fingerprint_class, score_pairs, shared_regions)
 
 SIMILARITY_CSV = "similarity.csv"
 SIMILARITY_HTML = "similarity.html"
@@ -45,20 +43,19 @@ class ReviewPair:
 
 
 def run(course: Course, out: Path, assignment_name: str | None, submissions: list[Path],
-        references: list[Path], top: int = 30) -> tuple[Path, Path, list[str]]:
+        references: list[Path], top: int = 30, jobs: int = 1) -> tuple[Path, Path, list[str]]:
     """Write similarity.csv and similarity.html into ``out``; returns them and warnings."""
     assignment_name, graded = load_reports(out, assignment_name)
     assignment = course.assignment(assignment_name)
     stubs = {f: (course.root / "exercises" / assignment.name / f) for f in assignment.files}
     stub_hashes = boilerplate({f: p.read_text(encoding="utf-8") for f, p in stubs.items() if p.is_file()})
     warnings: list[str] = []
-    with Inputs(assignment, course.root / "exercises" / assignment.name / f"{assignment.name}.ipynb") as inputs:
+    with _Submissions(assignment, course.root) as inputs:
         folders = _class_folders(out, sorted(graded), inputs, submissions, warnings)
         for reference in references:
             folders += _reference_folders(reference, inputs)
         warnings += [f"{name}: not compared ({why})" for name, why in inputs.problems.items()]
-        fingerprinted = [_fingerprint(name, folder, assignment, stub_hashes, is_reference)
-                         for name, folder, is_reference in folders]
+        fingerprinted = fingerprint_class(folders, assignment, stub_hashes, jobs)
     in_class = sum(not s.reference for s in fingerprinted)
     if in_class == 0 or (in_class == 1 and in_class == len(fingerprinted)):
         raise CourseConfigError("fewer than two submissions to compare" + ("; " + warnings[0] if warnings else ""))
@@ -70,7 +67,31 @@ def run(course: Course, out: Path, assignment_name: str | None, submissions: lis
     return csv_path, html_path, warnings
 
 
-def _class_folders(out: Path, graded: list[str], inputs: Inputs, paths: list[Path],
+class _Submissions:
+    """Resolves submission paths as `course grade` does, importing its readers (nbformat: slow) only if asked."""
+
+    def __init__(self, assignment: Assignment, root: Path) -> None:
+        self.assignment, self.root, self._inputs = assignment, root, None
+        self.problems: dict[str, str] = {}
+
+    def resolve(self, paths: list[Path]) -> list:
+        if self._inputs is None:
+            from .inputs import Inputs
+
+            notebook = self.root / "exercises" / self.assignment.name / f"{self.assignment.name}.ipynb"
+            self._inputs = Inputs(self.assignment, notebook)
+            self.problems = self._inputs.problems
+        return self._inputs.resolve(paths)
+
+    def __enter__(self) -> "_Submissions":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._inputs is not None:
+            self._inputs.__exit__(*exc)
+
+
+def _class_folders(out: Path, graded: list[str], inputs: _Submissions, paths: list[Path],
                    warnings: list[str]) -> list[tuple[str, Path, bool]]:
     if paths:
         return [(s.name, s.folder, False) for s in inputs.resolve(paths)]
@@ -84,7 +105,7 @@ def _class_folders(out: Path, graded: list[str], inputs: Inputs, paths: list[Pat
     return kept
 
 
-def _reference_folders(folder: Path, inputs: Inputs) -> list[tuple[str, Path, bool]]:
+def _reference_folders(folder: Path, inputs: _Submissions) -> list[tuple[str, Path, bool]]:
     """Submissions of a reference folder: a graded OUT folder, or submissions as `course grade` takes them."""
     if not folder.is_dir():
         raise CourseConfigError(f"--reference {folder}: not a folder")
@@ -92,16 +113,6 @@ def _reference_folders(folder: Path, inputs: Inputs) -> list[tuple[str, Path, bo
     if graded:
         return [(f"{folder.name}/{p.name}", p / GRADED_FILES, True) for p in graded]
     return [(f"{folder.name}/{s.name}", s.folder, True) for s in inputs.resolve([folder])]
-
-
-def _fingerprint(name: str, folder: Path, assignment: Assignment, stub_hashes, reference: bool) -> Submission:
-    files = {}
-    for file in assignment.files:
-        path = folder / file
-        if path.is_file():
-            files[file] = fingerprint_file(file, path.read_text(encoding="utf-8", errors="replace"), stub_hashes,
-                                           assignment)
-    return Submission(name, files, reference)
 
 
 def similarity_csv(scores: PairScores, submissions: list[Submission]) -> str:
@@ -126,15 +137,16 @@ def review_pairs(scores: PairScores, submissions: list[Submission], top: int) ->
 def _review_pair(first: Submission, second: Submission, pair_scores: list[tuple[str, float]]) -> ReviewPair:
     files, matched = [], 0
     for name in sorted(set(first.files) & set(second.files)):
-        left, right = first.files[name].fingerprint, second.files[name].fingerprint
-        tokens, _, (left_slices, right_slices) = compare_files(left, right)
-        matched += int(tokens)
-        files.append((name, _highlighted(left.raw_code, left_slices), _highlighted(right.raw_code, right_slices)))
+        left, right = first.files[name], second.files[name]
+        (left_slices, tokens), (right_slices, _) = shared_regions(left, right), shared_regions(right, left)
+        matched += tokens
+        files.append((name, _highlighted(left.fingerprint.raw_code, left_slices),
+                      _highlighted(right.fingerprint.raw_code, right_slices)))
     return ReviewPair(first.name, second.name, pair_scores[0][1], pair_scores, matched, files)
 
 
 def _highlighted(code: str, slices) -> Markup:
-    if len(slices) == 0 or slices.shape[1] == 0:
+    if slices.shape[1] == 0:
         return Markup(Markup.escape(code))
     text, _ = highlight_overlap(code, slices, '<mark>', '</mark>', escape_html=True)
     return Markup(text)
