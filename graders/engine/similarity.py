@@ -131,8 +131,9 @@ def fingerprint_class(folders: list[tuple[str, Path, bool]], assignment: Assignm
     work = partial(fingerprint_submission, assignment=assignment, stub_hashes=stub_hashes)
     if jobs <= 1 or len(folders) < PARALLEL_MIN:
         return [work(item) for item in folders]
-    # fork: workers start at once, with everything imported (spawn would import SciPy and pygments again)
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    # fork where there is one: workers start at once, everything imported (spawn imports SciPy and pygments again)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(jobs) as pool:
         return pool.map(work, folders, chunksize=max(1, len(folders) // (4 * jobs)))
 
 
