@@ -25,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from . import platform_caps
 from .config import GRADERS_DIR, load_course
 
 if TYPE_CHECKING:
@@ -70,8 +71,12 @@ def _hub(root: str, assignment: str, todo: list[tuple[SubmissionInput, str]], ou
          jobs: int, send: Connection) -> None:
     from .batch import grade_one
 
-    _import_for_judges(root, assignment)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    if platform_caps.detect().forkserver:
+        _import_for_judges(root, assignment)
+        start = "fork"
+    else:  # Windows (and COURSE_FORCE_NO=forkserver): no fork, each judge imports for itself
+        start = "spawn"
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start)) as pool:
         futures = {pool.submit(grade_one, root, assignment, submission, out, print_, options): submission.name
                    for submission, print_ in todo}
         for future in as_completed(futures):
