@@ -17,6 +17,7 @@ import pytest
 
 from graders.engine.adjustments import load_adjustments
 from graders.engine.batch import write_gradebook
+from graders.engine.cli import main
 from graders.engine.config import CourseConfigError, load_course
 from graders.engine.corrections import Corrections
 from graders.engine.lms import export, read_roster
@@ -158,9 +159,13 @@ def test_regrade_after_a_tolerance_fix_keeps_adjustments_and_reports_the_exact_d
     """grade, adjust, loosen a tolerance, `course grade --force`: adjustments still apply, the diff is exact."""
     root = tmp_path / "course"
     root.mkdir()
-    shutil.copy(ROOT / "course.toml", root / "course.toml")
+    (root / "course.toml").write_text((ROOT / "course.toml").read_text().replace(
+        "[assignments.a1_backprop.tolerances]",
+        "[assignments.a1_backprop.late]\ndue = 2026-03-01T23:59:00+01:00\npenalty_per_day = 10\n\n"
+        "[assignments.a1_backprop.tolerances]"))
     cy = tmp_path / "subs" / "cy"
     shutil.copytree(SOLUTION, cy, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb", "*.md"))
+    (cy / "timestamp.txt").write_text("2026-03-03 22:59:00.000000 UTC\n")  # as nbgrader writes it: 2 days late
     layers = cy / "layers.py"  # a softmax off by one part in 10^4: fails value_rtol = 1e-6, passes 1e-3
     layers.write_text(layers.read_text().replace("return exp / np.sum(exp, axis=-1, keepdims=True)",
                                                  "return exp / np.sum(exp, axis=-1, keepdims=True) * (1 + 1e-4)"))
@@ -180,9 +185,13 @@ def test_regrade_after_a_tolerance_fix_keeps_adjustments_and_reports_the_exact_d
     assert regrade.returncode == 0, regrade.stderr
     assert (root / "adjustments.csv").read_bytes() == adjustments
     new = next(csv.DictReader((out / "gradebook.csv").open()))
-    assert (new["Tanh"], new["adjustment"], new["corrections"]) == ("1.5", "-0.5", "Tanh −0.5 (late-night "
-                                                                                   "plagiarism check)")
-    assert float(new["total"]) == float(new["autograded"]) - 0.5
+    assert (new["Tanh"], new["adjustment"]) == ("1.5", "-0.5")
+    assert new["corrections"] == ("Tanh −0.5 (late-night plagiarism check); −4.6 (Late penalty: handed in "
+                                  "2026-03-03 22:59 UTC, due 2026-03-01 22:59 UTC; 2 days late, 20% of 23 points)")
+    late_penalty = round(23 * 0.20, 4)
+    assert (new["late_days"], new["submitted_at"], new["late_penalty"]) == ("2", "2026-03-03T22:59:00+00:00",
+                                                                          f"{late_penalty:g}")
+    assert float(new["total"]) == pytest.approx(float(new["autograded"]) - 0.5 - late_penalty)
 
     # The oracle: the autograded points of the gradebooks before and after, column by column.
     exercises = list(load_course(root).assignment("a1_backprop").exercises)
@@ -196,3 +205,20 @@ def test_regrade_after_a_tolerance_fix_keeps_adjustments_and_reports_the_exact_d
     assert ("cy", "softmax", float(old["softmax"]), 2.0) in diff
     assert diff == expected
     assert "Regrade: points changed for 1 of 1 regraded submission(s)" in regrade.stdout
+
+
+def test_course_adjust_appends_a_checked_row_and_refuses_an_unknown_student(root, graded, tmp_path, capsys):
+    out = tmp_path / "out"
+    shutil.copytree(graded, out)
+    args = ["--root", str(root), "adjust", "-a", "a1_backprop", "--reason", "regrade request", "--out", str(out)]
+    assert main([*args, "ben", "Relu", "--add", "1"]) == 0
+    assert (root / "adjustments.csv").read_text() == HEADER + "a1_backprop,ben,Relu,add,1,regrade request,\n"
+    assert next(r for r in csv.DictReader((out / "gradebook.csv").open()) if r["submission"] == "ben")["total"] == "1"
+    assert "| Relu: regrade request | +1 |" in (out / "ben" / "feedback.md").read_text()
+    capsys.readouterr()
+    assert main([*args, "bne", "Relu", "--add", "1"]) == 2
+    assert main([*args, "ben", "Relu", "--set", "9"]) == 2
+    said = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert "no graded submission 'bne'" in said
+    assert "cannot set Relu to 9: it is worth 2" in said
+    assert (root / "adjustments.csv").read_text().count("\n") == 2, "a refused adjustment writes nothing"

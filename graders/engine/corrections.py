@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .adjustments import Adjustment, check_submissions, load_adjustments
 from .config import Course
-from .late import TIMES_FILE, LateRecords, Lateness, assess, load_late_records, parse_moment
+from .late import CANVAS_ON_TIME, TIMES_FILE, LateRecords, Lateness, assess, load_late_records, parse_moment
 from .results import REPORT_FILE, points
 
 
@@ -78,6 +78,9 @@ class Corrections:
         self.max_points = spec.max_points
         self.zone = zoneinfo.ZoneInfo(course.timezone)
         self.adjustments: list[Adjustment] = load_adjustments(course, assignment)
+        self.adjustments_of: dict[str, list[Adjustment]] = {}  # by submission, in file order
+        for adjustment in self.adjustments:
+            self.adjustments_of.setdefault(adjustment.submission, []).append(adjustment)
         self.late: LateRecords = load_late_records(course.root, assignment, set(course.assignments),
                                                    course.timezone)
 
@@ -97,13 +100,12 @@ class Corrections:
         autograded = {e["name"]: e["score"] for e in report["exercises"]}
         outcome = Outcome(report["submission"], report["score"], report["max_score"], dict(autograded),
                           autograded)
-        for adjustment in self.adjustments:
-            if adjustment.submission == report["submission"]:
-                before = outcome.exercises[adjustment.exercise]
-                after = round(adjustment.apply(before), 4)
-                outcome.exercises[adjustment.exercise] = after
-                outcome.adjustment = round(outcome.adjustment + after - before, 4)
-                outcome.lines.append(Line(adjustment.exercise, after - before, adjustment.reason))
+        for adjustment in self.adjustments_of.get(report["submission"], []):
+            before = outcome.exercises[adjustment.exercise]
+            after = round(adjustment.apply(before), 4)
+            outcome.exercises[adjustment.exercise] = after
+            outcome.adjustment = round(outcome.adjustment + after - before, 4)
+            outcome.lines.append(Line(adjustment.exercise, after - before, adjustment.reason))
         if self.policy is not None:
             self._apply_late(report, outcome)
         return outcome
@@ -173,7 +175,7 @@ def show_corrections(course: Course, assignment: str, out: Path, names: list[str
     reports = graded_reports(out, assignment)
     unknown = [f"{name} ({outcome.time_note})" for name in names if name in reports
                for outcome in [corrections.apply(reports[name])]
-               if outcome.lateness is not None and not outcome.lateness.known]
+               if outcome.lateness is not None and not outcome.lateness.known and outcome.time_note != CANVAS_ON_TIME]
     if unknown:
         from rich.console import Console
 

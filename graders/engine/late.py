@@ -39,6 +39,8 @@ DAY = dt.timedelta(days=1)
 # it marks late work but carries no time.
 CANVAS_NAME = re.compile(r"^(?P<student>[a-z0-9-]+)_(?P<late>late_)?(?P<user>\d+)_(?P<attempt>\d+)(_.*)?$",
                          re.IGNORECASE)
+CANVAS_LATE = "Canvas file name: marked late, time unknown"
+CANVAS_ON_TIME = "Canvas file name: on time"  # by Canvas' own due date: no time, but nothing to warn about
 DURATION = re.compile(r"^\s*(?:(?P<d>\d+(?:\.\d+)?)\s*d)?\s*(?:(?P<h>\d+(?:\.\d+)?)\s*h)?\s*(?:(?P<m>\d+)\s*m)?\s*$")
 
 
@@ -132,8 +134,7 @@ def found_time(folder: Path, name: str) -> SubmissionTime:
                 return SubmissionTime("", f"submission_metadata.json could not be read ({err})")
     canvas = CANVAS_NAME.match(name)
     if canvas:
-        return SubmissionTime("", "Canvas file name: marked late, time unknown" if canvas.group("late")
-                              else "Canvas file name: on time")
+        return SubmissionTime("", CANVAS_LATE if canvas.group("late") else CANVAS_ON_TIME)
     return SubmissionTime()
 
 
