@@ -6,6 +6,7 @@ or ``pytest graders/a1_backprop --submission path/to/folder``.
 
 from graders.engine.plugin import (  # noqa: F401 - pytest finds hooks and fixtures by name
     assignment,
+    identity,
     judge_imports,
     pytest_addoption,
     plot,

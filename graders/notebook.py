@@ -64,6 +64,29 @@ def check(assignment: str, exercise: str, folder: str | os.PathLike = ".") -> Ex
     return ExerciseResult(found[0], [t for t in report["tests"] if t["exercise"] == exercise])
 
 
+class VariantNote:
+    """A student's own variant, shown in the notebook (plain text; a highlighted box in Jupyter)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return (f"<div style='border-left:4px solid #4a7;padding:4px 8px'>"
+                f"{html.escape(self.text).replace(chr(10), '<br>')}</div>")
+
+
+def show_variant(assignment: str, folder: str | os.PathLike = ".") -> VariantNote:
+    """The student's variant, from the id their files record (run the cell that writes it first)."""
+    from graders.engine.config import load_course
+    from graders.engine.variants import describe
+
+    text = describe(load_course(_course_root()), assignment, None, Path(folder).resolve())
+    return VariantNote(text or f"{assignment} has no per-student variants.")
+
+
 def _ask(assignment: str, submission: Path, visibility: str, exercise: str | None) -> dict[str, Any]:
     global _judge
     if _judge is None or _judge.poll() is not None:

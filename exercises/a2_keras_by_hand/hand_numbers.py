@@ -14,7 +14,15 @@ rule "label +1 when x1 + x2 > 0.5, else -1", then prints the weights
           [-0.10301871]]
     b2 = [ 0.27410847]
 
-Work out, for the input x = [0.3, 0.1], what this network computes:
+The article works it through for x = [0.3, 0.1] and gets Y = 0.9302. You work
+it through for an input x of your own, which comes from your id:
+
+    STUDENT_ID   your id, as a string: the name your work is graded under
+                 (your instructor says which, e.g. your login or email)
+    X            your input x, as `course check`, the notebook or
+                 `course variant a2_keras_by_hand --student ID` shows it
+
+Then work out, for your x, what this network computes:
 
     H = tanh(x @ W1 + b1)      the 5 hidden activations
     Y = tanh(H @ W2 + b2)      the output (one number)
@@ -31,5 +39,9 @@ true label for x is +1 if x1 + x2 > 0.5, else -1.
     PREDICTION_CORRECT  True or False: does the network get x right?
 """
 
+# YOUR CODE HERE
+raise NotImplementedError()
+
+# %% Your numbers, for your X
 # YOUR CODE HERE
 raise NotImplementedError()

@@ -10,6 +10,7 @@ wrapped in ``np.array(...)``.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,44 @@ def require_literal(student: Any, name: str) -> Any:
             f"`{EXAMPLES[name]}`. Code that computes them belongs in by_hand.py -- you can use it "
             "to check your arithmetic, then copy the numbers here."
         ) from None
+    stub = next((node for node in tree.body if _raises_not_implemented(node)), None)
+    if stub is not None:  # the file raises when run: say where, not "H is not implemented"
+        raise CheckFailed(f"{name} is filled in, but {FILE} line {stub.lineno} is still a stub "
+                          "(`raise NotImplementedError()`), so the file cannot run. Fill in that part too "
+                          "(your STUDENT_ID and X go there, if that is the first stub) and remove the raise.")
     return getattr(student.hand_numbers, name)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who hand_numbers.py says it was worked for (``STUDENT_ID``) and at which input (``X``); None if unsaid."""
+
+    student_id: str | None = None
+    x: tuple[float, float] | None = None
+
+
+def read_claim(folder: Path) -> Claim:
+    """The file's own record of whose numbers these are, from its source (never run, never trusted to grade)."""
+    try:
+        tree = ast.parse((Path(folder) / FILE).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return Claim()
+    student_id, x = _literal(tree, "STUDENT_ID"), _literal(tree, "X")
+    if not isinstance(student_id, str) or not student_id.strip():
+        student_id = None
+    try:
+        pair = tuple(float(v) for v in x) if isinstance(x, (list, tuple)) and len(x) == 2 else None
+    except (TypeError, ValueError):
+        pair = None
+    return Claim(student_id, pair)  # type: ignore[arg-type]
+
+
+def _literal(tree: ast.Module, name: str) -> Any:
+    value = _last_assignment(tree, name)
+    try:
+        return None if value is None else ast.literal_eval(_unwrap_np_array(value))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
 
 
 def _last_assignment(tree: ast.Module, name: str) -> ast.expr | None:

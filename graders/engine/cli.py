@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="run your code in this process (faster start, no time limits)")
     check.add_argument("--hidden", action="store_true", help="instructors: include the hidden tests")
     check.add_argument("--json", metavar="PATH", help="also write the scored report as JSON (for CI: points)")
+    check.add_argument("--student", metavar="ID", help="check as this student (per-student variants; "
+                       "default: the STUDENT_ID in your files)")
     check.set_defaults(handler=_check)
 
     grade = commands.add_parser("grade", help="grade submissions (public + hidden tests) into OUT")
@@ -94,12 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("assignments", nargs="*", help="default: every assignment with a notebook")
     export.set_defaults(handler=_nbgrader_export)
 
-    from . import adjustments, gradescope, lms, similarity_cli  # these subcommands live with their modules
+    from . import adjustments, gradescope, lms, similarity_cli, variants  # these subcommands live with their modules
 
     adjustments.register(commands)
     gradescope.register(commands)
     lms.register(commands)
     similarity_cli.register(commands)
+    variants.register(commands)
     return parser
 
 
@@ -128,6 +131,7 @@ def _release(course, args, console: Console) -> int:
 
 def _check(course, args, console: Console) -> int:
     from .runner import RunOptions, run_graders
+    from .variants import describe
     from .view import show_check
 
     course.assignment(args.assignment)
@@ -135,11 +139,15 @@ def _check(course, args, console: Console) -> int:
     if not folder.is_dir():
         raise CourseConfigError(f"{folder} is not a folder; pass --submission DIR with your files")
     options = RunOptions(visibility="all" if args.hidden else "public",
-                         isolation="local" if args.local else "worker")
+                         isolation="local" if args.local else "worker",
+                         student_ids=(args.student,) if args.student else ())
     if not args.local:
         _note_unenforced_limits(console)
     report = run_graders(course, args.assignment, folder, options)
     show_check(console, report)
+    variant = describe(course, args.assignment, args.student, folder)
+    if variant:
+        console.print(variant, highlight=False, markup=False, soft_wrap=True)
     if args.json:
         from .results import write_atomic
 

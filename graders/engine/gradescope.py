@@ -258,7 +258,8 @@ def grade_submission(root: Path, course_root: Path, assignment: str) -> dict:
                 why = "; ".join(inputs.problems.values()) or "the submission is empty"
                 report = zero_report(course, assignment, name, f"Your submission could not be read: {why}")
             else:
-                report = run_graders(course, assignment, chosen.folder, RunOptions(visibility="all"), name=name)
+                options = RunOptions(visibility="all", student_ids=student_ids(root / "submission_metadata.json"))
+                report = run_graders(course, assignment, chosen.folder, options, name=name)
                 report.notes += list(chosen.notes)
     except Exception:  # noqa: BLE001 - the student must get results and an honest message either way
         print(traceback.format_exc(), flush=True)  # stdout: instructors see it, students do not
@@ -284,6 +285,19 @@ def student_key(metadata: Path) -> str:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return "submission"
     return "gradescope-" + "-".join(ids) if ids else "submission"
+
+
+def student_ids(metadata: Path) -> tuple[str, ...]:
+    """Who the upload is graded as, for per-student variants: each user's email, then user id.
+
+    Students know their email; the id is what Gradescope names them by. A
+    group is every member. Without metadata: nobody (the files say who).
+    """
+    try:
+        users = sorted(json.loads(metadata.read_text())["users"], key=lambda user: str(user.get("id")))
+        return tuple(str(user[key]) for user in users for key in ("email", "id") if user.get(key))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ()
 
 
 def zero_report(course: Course, assignment: str, name: str, feedback: str) -> Report:

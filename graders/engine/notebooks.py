@@ -27,8 +27,10 @@ from nbformat import NotebookNode
 
 from .config import Assignment
 from .release import BEGIN
+from .variants import VARIANT_ID, has_variants
 
 MAGIC = re.compile(r"^%%writefile(?P<append> -a)? (?P<file>\S+)\s*\n")
+CELL_MARK = re.compile(r"^# %%")
 BEFORE = re.compile(r"^<!-- before (?P<name>\w+) -->\s*$", re.MULTILINE)
 SETUP = '''# Setup: the course package provides the checks. Colab or a fresh Jupyter may need it installed.
 import importlib.util
@@ -58,21 +60,26 @@ class Chunk:
 
 
 def split_module(file: str, source: str) -> list[Chunk]:
-    """The module header, then one chunk per top-level def/class (statements in between stay with it)."""
+    """The module header, then one chunk per top-level def/class (statements in between stay with it).
+
+    A top-level ``# %%`` line (the cell marker of Jupytext, VS Code and Spyder) starts a chunk too.
+    """
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
-    starts = []
+    starts: list[tuple[int, str | None]] = [(i, None) for i, line in enumerate(lines) if CELL_MARK.match(line)]
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             starts.append((first - 1, node.name))
+    starts.sort(key=lambda start: start[0])
     chunks: list[Chunk] = []
     bounds = [0, *(s for s, _ in starts), len(lines)]
     header_names = _assigned_names(tree.body, 0, bounds[1], tree)
     pieces = [("".join(lines[bounds[0]:bounds[1]]), header_names)]
     for i, (start, name) in enumerate(starts):
         end = bounds[i + 2]
-        pieces.append(("".join(lines[start:end]), (name, *_assigned_names(tree.body, start, end, tree))))
+        assigned = _assigned_names(tree.body, start, end, tree)
+        pieces.append(("".join(lines[start:end]), (name, *assigned) if name else tuple(assigned)))
     for index, (text, names) in enumerate(pieces):
         if text.strip():
             chunks.append(Chunk(file, tuple(names), text.strip("\n") + "\n", append=bool(chunks)))
@@ -102,6 +109,9 @@ def build_solution_notebook(assignment: Assignment, folder: Path) -> NotebookNod
             magic = f"%%writefile{' -a' if chunk.append else ''} {file}\n"
             cells.append(_code(magic + chunk.source.rstrip("\n"), chunk.grade_id, solution=chunk.is_solution,
                                locked=not chunk.is_solution))
+            if VARIANT_ID in chunk.names and has_variants(assignment.name):
+                cells.append(_code(f"from graders.notebook import show_variant\nshow_variant({assignment.name!r})",
+                                   "variant", locked=True))
             for name in chunk.names:
                 if name in assignment.exercises and name not in checked:
                     cells.append(_check_cell(assignment, name))

@@ -45,6 +45,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--exercise", default=None, help="grade only this exercise (a notebook's check cell)")
     group.addoption("--submission-name", default=None,
                     help="the student's name (default: the submission folder's name)")
+    group.addoption("--student-id", action="append", default=[],
+                    help="who the submission is graded as, for per-student variants (repeat for a group); "
+                         "default in a graded run: the submission's name")
     group.addoption("--results-json", default=None, help="write the scored report here as JSON")
     group.addoption("--course-root", default=None, help="folder holding course.toml")
 
@@ -199,6 +202,21 @@ def judge_imports(request: pytest.FixtureRequest) -> Iterator[None]:
         tf_oracle.finish_background_import()
     else:
         yield
+
+
+@pytest.fixture
+def identity(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """Who the submission is graded as, for per-student variants (first id first).
+
+    ``--student-id`` values; else, in a graded run (hidden tests included) under
+    a given name, that name -- the one hidden tests are seeded by. Empty in a
+    self-check: there the student's own files say who they are.
+    """
+    ids = tuple(request.config.getoption("student_id"))
+    name = request.config.getoption("submission_name")
+    if not ids and name and request.config.getoption("visibility") == "all":
+        ids = (name,)
+    return ids
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ class RunOptions:
     isolation: str = "worker"   # "worker" (separate limited process) or "local"
     seed: int | None = None     # hidden-test seed; default: from the submission's name
     exercise: str | None = None  # grade only this exercise (a notebook's check cell)
+    student_ids: tuple[str, ...] = ()  # graded as (per-student variants); default: the name, when grading
 
 
 class GraderRunError(RuntimeError):
@@ -51,6 +52,7 @@ def run_graders(course: Course, assignment: str, submission: Path, options: RunO
             args.append(f"--submission-name={name}")
         if options.exercise is not None:
             args.append(f"--exercise={options.exercise}")
+        args += [f"--student-id={student_id}" for student_id in options.student_ids]
         if options.seed is not None:
             args.append(f"--seed={options.seed}")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hidden tests may import TensorFlow

@@ -14,7 +14,15 @@ rule "label +1 when x1 + x2 > 0.5, else -1", then prints the weights
           [-0.10301871]]
     b2 = [ 0.27410847]
 
-Work out, for the input x = [0.3, 0.1], what this network computes:
+The article works it through for x = [0.3, 0.1] and gets Y = 0.9302. You work
+it through for an input x of your own, which comes from your id:
+
+    STUDENT_ID   your id, as a string: the name your work is graded under
+                 (your instructor says which, e.g. your login or email)
+    X            your input x, as `course check`, the notebook or
+                 `course variant a2_keras_by_hand --student ID` shows it
+
+Then work out, for your x, what this network computes:
 
     H = tanh(x @ W1 + b1)      the 5 hidden activations
     Y = tanh(H @ W2 + b2)      the output (one number)
@@ -32,8 +40,14 @@ true label for x is +1 if x1 + x2 > 0.5, else -1.
 """
 
 ### BEGIN SOLUTION
-H = [-0.5112, 0.4034, 0.3715, 0.3063, -0.1133]
-Y = 0.9302
+STUDENT_ID = "instructor"
+X = [0.46, 0.02]
+### END SOLUTION
+
+# %% Your numbers, for your X
+### BEGIN SOLUTION
+H = [-0.5994, 0.3689, 0.4373, 0.2796, -0.1346]
+Y = 0.9330
 PREDICTED_LABEL = +1
 PREDICTION_CORRECT = False
 ### END SOLUTION

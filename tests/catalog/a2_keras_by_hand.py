@@ -3,6 +3,10 @@
 Each entry is a small patch to the solution, written the way students write it.
 """
 
+import numpy as np
+
+from graders.a2_keras_by_hand.seed_model import SEED_WEIGHTS, SEED_X
+from graders.a2_keras_by_hand.variant import variant_for
 from tests.catalog import Mistake, Variant
 from tests.conftest import Patch
 
@@ -16,11 +20,28 @@ DENSE_BODY = """    z = x @ W + b
     if activation == "linear":
         return z
 """
-SOLUTION_HAND = """H = [-0.5112, 0.4034, 0.3715, 0.3063, -0.1133]
-Y = 0.9302
+SOLUTION_HAND = """H = [-0.5994, 0.3689, 0.4373, 0.2796, -0.1346]
+Y = 0.9330
 PREDICTED_LABEL = +1
 PREDICTION_CORRECT = False
 """
+SOLUTION_ID = 'STUDENT_ID = "instructor"'
+
+
+def network_at(x) -> dict:
+    """The seed network at x in float64 NumPy: what a careful calculator gives (independent of Keras)."""
+    W1, b1, W2, b2 = (w.astype(np.float64) for w in SEED_WEIGHTS)
+    h = np.tanh(np.asarray(x, dtype=np.float64) @ W1 + b1)
+    return {"h": h, "z2": float((h @ W2 + b2)[0]), "y": float(np.tanh(h @ W2 + b2)[0])}
+
+
+def numbers(values, decimals=4) -> str:
+    return "[" + ", ".join(f"{v:.{decimals}f}" for v in np.ravel(values)) + "]"
+
+
+MINE = network_at(variant_for("instructor").x)      # the solution's own input
+CLASSMATE = network_at(variant_for("bob").x)        # another student's input
+EXAMPLE = network_at(SEED_X)                        # the worked example of the notes
 SUM_2 = "return [np.array([[1.0], [1.0]]), np.array([-0.5])]"
 SUM_N = "return [np.ones((n, 1)), np.array([-float(threshold)])]"
 XOR_OUT = "W2 = np.array([[3.0], [-3.0]])"
@@ -52,14 +73,23 @@ MISTAKES = [
             (Patch(B, "out = dense_forward(out, W, b, activation)", "out = dense_forward(out, W, b)"),)),
     # hand_numbers.py
     Mistake("hand numbers rounded too coarsely", "H", "rounded to 2 decimals",
-            (Patch(HN, "H = [-0.5112, 0.4034, 0.3715, 0.3063, -0.1133]", "H = [-0.51, 0.40, 0.37, 0.31, -0.11]"),)),
+            (Patch(HN, "H = [-0.5994, 0.3689, 0.4373, 0.2796, -0.1346]", f"H = {numbers(MINE['h'], 2)}"),)),
     Mistake("Y without the output tanh", "Y", "no tanh on the output",
-            (Patch(HN, "Y = 0.9302", "Y = 1.6596"),)),
+            (Patch(HN, "Y = 0.9330", f"Y = {MINE['z2']:.4f}"),)),
     Mistake("predicted label is the true label", "PREDICTED_LABEL", "not the true label of x",
             (Patch(HN, "PREDICTED_LABEL = +1", "PREDICTED_LABEL = -1"),)),
     Mistake("prediction called correct", "PREDICTION_CORRECT", "compare the network's label",
             (Patch(HN, "PREDICTION_CORRECT = False", "PREDICTION_CORRECT = True"),)),
-    # set_weights.py
+    # per-student inputs: numbers right for another x lose the points, with a message saying so
+    Mistake("H of the worked example x = [0.3, 0.1] instead of one's own input", "H",
+            "right for the worked example x = [0.30, 0.10] from the notes -- but that is not your input",
+            (Patch(HN, "H = [-0.5994, 0.3689, 0.4373, 0.2796, -0.1346]", f"H = {numbers(EXAMPLE['h'])}"),)),
+    Mistake("a classmate's H and Y, own STUDENT_ID kept", "H", "but that is not your input. Yours is x = [0.46, 0.02]",
+            (Patch(HN, "H = [-0.5994, 0.3689, 0.4373, 0.2796, -0.1346]", f"H = {numbers(CLASSMATE['h'])}"),)),
+    Mistake("Y worked for a classmate's x, named in X", "Y",
+            "Y is right for x = [0.38, 0.01], the X your hand_numbers.py names -- but that is not your input",
+            (Patch(HN, "X = [0.46, 0.02]", f"X = {list(variant_for('bob').x)}"),
+             Patch(HN, "Y = 0.9330", f"Y = {CLASSMATE['y']:.4f}"))),
     Mistake("threshold weight with the wrong sign", "sum_threshold_weights", "has the wrong sign",
             (Patch(S, SUM_2, "return [np.array([[1.0], [1.0]]), np.array([0.5])]"),)),
     Mistake("W of shape (1, 2)", "sum_threshold_weights", "W is transposed",
@@ -140,22 +170,26 @@ VARIANTS = [
         out = dense_forward(out, weights[2 * i], weights[2 * i + 1], activation)
     return out"""),
     )),
-    Variant("hand numbers at Keras' full precision, as a tuple and floats", (
-        Patch(HN, SOLUTION_HAND, """H = (-0.51116544, 0.40342525, 0.37151605, 0.30627763, -0.11325077)
-Y = 0.93015909
+    Variant("hand numbers at full precision, as a tuple and floats", (
+        Patch(HN, SOLUTION_HAND, f"""H = ({numbers(MINE['h'], 8)[1:-1]})
+Y = {MINE['y']:.8f}
 PREDICTED_LABEL = 1.0
-PREDICTION_CORRECT = False  # 0.3 + 0.1 = 0.4 is not > 0.5
+PREDICTION_CORRECT = False  # 0.46 + 0.02 = 0.48 is not > 0.5
 """),
     )),
     Variant("hand numbers truncated (not rounded) to 4 decimals, H as a NumPy array of literals", (
-        Patch(HN, SOLUTION_HAND, """import numpy as np
+        Patch(HN, SOLUTION_HAND, f"""import numpy as np
 
-H = np.array([-0.5111, 0.4034, 0.3715, 0.3062, -0.1132])
-Y = 0.9301
+H = np.array({numbers(np.trunc(MINE['h'] * 1e4) / 1e4)})
+Y = {np.trunc(MINE['y'] * 1e4) / 1e4:.4f}
 PREDICTED_LABEL = 1
 PREDICTION_CORRECT = False
 """),
     )),
+    Variant("STUDENT_ID in another case with spaces, X as a tuple", (
+        Patch(HN, f'{SOLUTION_ID}\nX = [0.46, 0.02]', 'STUDENT_ID = "  Instructor "\nX = (0.46, 0.02)'),
+    )),
+    Variant("X not recorded", (Patch(HN, "X = [0.46, 0.02]\n", ""),)),
     Variant("weights scaled x10 for a sharper tanh", (
         Patch(S, SUM_2, "return [np.array([[10.0], [10.0]]), np.array([-5.0])]"),
         Patch(S, SUM_N, "return [np.full((n, 1), 10.0), np.array([-10.0 * threshold])]"),
