@@ -148,3 +148,19 @@ def test_bad_extension_rows_are_reported_with_file_and_line(tmp_path):
                                              "a1_backprop,ada,3d\n")
     with pytest.raises(CourseConfigError, match=r"extensions\.csv:3: 'ada' already has a row .*line 2"):
         load_late_records(tmp_path, "a1_backprop", {"a1_backprop"}, "UTC")
+
+
+def test_a_canvas_export_is_grouped_by_student_with_original_names_and_its_late_mark(course, tmp_path):
+    export = tmp_path / "submissions"
+    export.mkdir()
+    for name, text in (("doejane_12345_111_layers.py", "# layers"), ("doejane_12345_112_network.py", "# first"),
+                       ("doejane_late_12345_113_network-1.py", "# resubmitted"), ("roebob_777_200_layers.py", "#"),
+                       ("README.txt", "not a submission")):
+        (export / name).write_text(text)
+    with Inputs(course.assignment("a1_backprop")) as inputs:
+        jane, bob = inputs.resolve([export])
+        assert (jane.name, bob.name) == ("doejane_12345", "roebob_777")
+        assert sorted(p.name for p in jane.folder.iterdir()) == ["layers.py", "network.py"]
+        assert (jane.folder / "network.py").read_text() == "# resubmitted"
+    assert jane.submitted.via == "Canvas file name: marked late, time unknown"
+    assert bob.submitted.via == "Canvas file name: on time"

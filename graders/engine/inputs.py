@@ -21,8 +21,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from .canvas import CanvasSubmission, group_files
 from .config import Assignment, CourseConfigError
-from .late import SubmissionTime, found_time
+from .late import CANVAS_LATE, CANVAS_ON_TIME, SubmissionTime, found_time
 
 MAX_UNPACKED_BYTES = 50 * 2**20
 
@@ -94,14 +95,22 @@ class Inputs:
         if nested.is_dir():
             return [SubmissionInput(path.name, nested, submitted=found_time(nested, path.name))]
         children = sorted(p for p in path.iterdir() if not p.name.startswith("."))
-        if any(p.is_dir() or p.suffix.lower() == ".zip" for p in children):
-            found = []
+        canvas = group_files(children, self.assignment.files)  # a Canvas export: loose, renamed files
+        if canvas or any(p.is_dir() or p.suffix.lower() == ".zip" for p in children):
+            found = [self._from_canvas(submission) for submission in canvas]
             for child in children:
                 if child.is_dir() or child.suffix.lower() == ".zip":
                     found += self._one(child)
             return found
         # A folder with none of the files: still a submission (every test will say what is missing).
         return [SubmissionInput(path.name, path, submitted=found_time(path, path.name))]
+
+    def _from_canvas(self, submission: CanvasSubmission) -> SubmissionInput:
+        target = self._scratch_dir(f"{submission.name}-canvas-")
+        for name, source in submission.files.items():
+            shutil.copyfile(source, target / name)
+        return SubmissionInput(submission.name, target,
+                               submitted=SubmissionTime("", CANVAS_LATE if submission.late else CANVAS_ON_TIME))
 
     def _holds_files(self, folder: Path) -> bool:
         return any((folder / name).exists() for name in self.assignment.files) or bool(self._notebooks(folder))

@@ -29,16 +29,13 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
+from .canvas import CANVAS_NAME
 from .config import LatePolicy
 from .tables import Row, read_rows
 
 EXTENSIONS_FILE = "extensions.csv"
 TIMES_FILE = "submission-times.csv"
 DAY = dt.timedelta(days=1)
-# Canvas' "Download Submissions" names each file sortablename_[late_]userid_attachmentid_filename;
-# it marks late work but carries no time.
-CANVAS_NAME = re.compile(r"^(?P<student>[a-z0-9-]+)_(?P<late>late_)?(?P<user>\d+)_(?P<attempt>\d+)(_.*)?$",
-                         re.IGNORECASE)
 CANVAS_LATE = "Canvas file name: marked late, time unknown"
 CANVAS_ON_TIME = "Canvas file name: on time"  # by Canvas' own due date: no time, but nothing to warn about
 DURATION = re.compile(r"^\s*(?:(?P<d>\d+(?:\.\d+)?)\s*d)?\s*(?:(?P<h>\d+(?:\.\d+)?)\s*h)?\s*(?:(?P<m>\d+)\s*m)?\s*$")
