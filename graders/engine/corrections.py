@@ -52,7 +52,6 @@ class Outcome:
     autograded: float
     max_score: float
     exercises: dict[str, float]          # after manual adjustments
-    autograded_exercises: dict[str, float]
     adjustment: float = 0.0               # sum of manual changes
     late_penalty: float = 0.0             # points taken for lateness (zero or more)
     lateness: Lateness | None = None
@@ -98,8 +97,7 @@ class Corrections:
     def apply(self, report: dict) -> Outcome:
         """``report`` is a report.json as a dict (``Report.to_dict()``)."""
         autograded = {e["name"]: e["score"] for e in report["exercises"]}
-        outcome = Outcome(report["submission"], report["score"], report["max_score"], dict(autograded),
-                          autograded)
+        outcome = Outcome(report["submission"], report["score"], report["max_score"], autograded)
         for adjustment in self.adjustments_of.get(report["submission"], []):
             before = outcome.exercises[adjustment.exercise]
             after = round(adjustment.apply(before), 4)
