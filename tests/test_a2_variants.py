@@ -227,7 +227,8 @@ def class_graded(course, tmp_path_factory):
     out = tmp_path_factory.mktemp("graded")
     with Inputs(course.assignment(A2), ROOT / "exercises" / A2 / f"{A2}.ipynb") as inputs:
         grade_batch(course, A2, inputs.resolve(sorted(subs.iterdir())), out, jobs=2)
-    return {name: json.loads((out / name / "report.json").read_text()) for name in ("ada", "bob", "cy", "dee")}
+    reports = {name: json.loads((out / name / "report.json").read_text()) for name in ("ada", "bob", "cy", "dee")}
+    return reports | {"out": out}
 
 
 def scores_of(report: dict) -> dict[str, tuple[float, float]]:
@@ -304,3 +305,10 @@ def test_gradescope_grades_each_user_at_their_own_input(tmp_path):
     assert {"H", "Y"} <= {t["tags"][0] for t in lost} <= set(HAND)
     assert all("this submission is graded as 'bob@uni.edu'" in t["output"] for t in lost
                if t["tags"][0] in ("H", "Y"))
+
+
+def test_the_class_report_counts_numbers_worked_for_another_input(class_graded):
+    from graders.engine.reports import write_class_report
+
+    page = write_class_report(class_graded["out"], A2).read_text()
+    assert "numbers worked for another input than your own" in page

@@ -28,6 +28,11 @@ from .seed_model import SEED_WEIGHTS, SEED_X
 from .variant import ASK_FOR_ID, ID_NAME, X_NAME, HandVariant, format_x, normalize_id, salt_of, variant_for
 
 
+# Named like the other known mistakes, so the class report counts them (the names hold no '.').
+WORKED_EXAMPLE = "the worked example's numbers instead of your own input's"
+ANOTHER_INPUT = "numbers worked for another input than your own"
+
+
 @dataclass(frozen=True)
 class Assigned:
     variant: HandVariant      # the input this submission is graded at
@@ -120,10 +125,12 @@ def worked_for_another_input(what: str, got: Any, value_at, assigned: Assigned, 
     for name, x in other_inputs(assigned, settings, h, atol):
         expected = np.asarray(value_at(x), dtype=np.float64)
         if expected.shape == got.shape and np.all(np.abs(got - expected) <= atol):
+            kind = WORKED_EXAMPLE if np.allclose(x, SEED_X) else ANOTHER_INPUT
             raise CheckFailed(
                 f"{what} is right for {name} -- but that is not your input. Yours is x = "
                 f"{assigned.variant.x_text} ({assigned.whose()}); every student works the network through "
-                f"at their own x. Redo {what} for x = {assigned.variant.x_text}.{assigned.id_mismatch()}")
+                f"at their own x. Redo {what} for x = {assigned.variant.x_text}.\n"
+                f"This looks like a known mistake: {kind}.{assigned.id_mismatch()}")
 
 
 def input_for(student: Any, identity: tuple[str, ...], settings: Mapping[str, Any], what: str, got: Any,
