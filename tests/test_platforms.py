@@ -218,23 +218,32 @@ def test_a_worker_that_dies_before_it_is_ready_is_not_graded(tmp_path, monkeypat
     assert "not a problem with your code" in first.value.feedback()
 
 
+def broken_preload(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A course whose workers preload a module that fails to import: every worker fails to start."""
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    (modules / "broken_on_import.py").write_text("raise RuntimeError('broken on purpose')\n", encoding="utf-8")
+    root = course_root(tmp_path, **{'preload = ["numpy"]': 'preload = ["numpy", "broken_on_import"]'})
+    return root, {"PYTHONPATH": str(modules)}
+
+
 def test_a_grader_failure_in_check_says_not_graded(tmp_path):
-    root = course_root(tmp_path, **{'preload = ["numpy"]': 'preload = ["numpy", "no_such_module_here"]'})
-    result = course("--root", str(root), "check", "a1_backprop", "--submission", str(SOLUTION), env=degraded())
+    root, env = broken_preload(tmp_path)
+    result = course("--root", str(root), "check", "a1_backprop", "--submission", str(SOLUTION), env=degraded(**env))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "not graded" in result.stdout
-    assert "Not graded (grader error)" in result.stdout and "ModuleNotFoundError" in result.stdout
+    assert "Not graded (grader error): the worker process could not set itself up" in result.stdout
     assert "Your code" not in result.stdout
 
 
 @pytest.mark.slow
 def test_a_grader_failure_in_grade_is_not_final_and_exits_nonzero(tmp_path):
-    root = course_root(tmp_path, **{'preload = ["numpy"]': 'preload = ["numpy", "no_such_module_here"]'})
+    root, env = broken_preload(tmp_path)
     subs = tmp_path / "subs"
     shutil.copytree(SOLUTION, subs / "ada")
     out = tmp_path / "graded"
     args = ("--root", str(root), "grade", str(subs / "ada"), "-a", "a1_backprop", "-o", str(out))
-    first = course(*args)
+    first = course(*args, env=env)
     assert first.returncode == 1 and "not graded" in first.stderr, first.stdout + first.stderr
     assert "not graded (grader error)" in first.stdout
     report = json.loads((out / "ada" / "report.json").read_text(encoding="utf-8"))
@@ -242,7 +251,7 @@ def test_a_grader_failure_in_grade_is_not_final_and_exits_nonzero(tmp_path):
     assert any(note.startswith("grader failure") for note in report["notes"])
     row = next(csv.DictReader((out / "gradebook.csv").open(encoding="utf-8")))
     assert row["total"] == "not graded" and row["Relu"] == "not graded"
-    again = course(*args)
+    again = course(*args, env=env)
     assert "skipped" not in again.stdout and again.returncode == 1  # retried, not taken as final
     assert course("report", str(out)).returncode == 0
     assert "not graded (grader error): 1" in (out / "class-report.html").read_text(encoding="utf-8")
@@ -298,3 +307,90 @@ def test_every_text_file_is_read_and_written_as_utf8():
         if lines:
             offenders[str(path.relative_to(GRADERS_DIR))] = lines
     assert offenders == {}
+
+
+# -- notebooks on Colab and JupyterHub --------------------------------------------------------------
+
+def _setup_cell(assignment: str) -> str:
+    notebook = json.loads((ROOT / "exercises" / assignment / f"{assignment}.ipynb").read_text(encoding="utf-8"))
+    return "".join(next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "setup")
+                   ["source"])
+
+
+@pytest.mark.parametrize("assignment, installed, expected", [
+    ("a2_keras_by_hand", {"tensorflow"}, "dl-course-graders @ "),          # Colab: its TensorFlow is kept
+    ("a2_keras_by_hand", set(), "dl-course-graders[keras] @ "),           # nothing there: TensorFlow too
+    ("a2_keras_by_hand", {"graders"}, "dl-course-graders[keras] @ "),     # a1's light install, now a2
+    ("a2_keras_by_hand", {"graders", "tensorflow"}, None),                # all there: nothing to do
+    ("a1_backprop", set(), "dl-course-graders @ "),                       # a1 never needs TensorFlow
+    ("a1_backprop", {"graders"}, None),
+])
+def test_the_setup_cell_installs_the_course_and_respects_an_installed_tensorflow(assignment, installed, expected,
+                                                                                 monkeypatch):
+    import importlib.util
+    import subprocess as real_subprocess
+
+    from graders.engine.config import load_course
+
+    install = load_course(ROOT).install
+    calls = []
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name in installed else None)
+    monkeypatch.setattr(real_subprocess, "check_call", lambda command: calls.append(command))
+    source = _setup_cell(assignment).replace("from graders.notebook import check", "")
+    exec(compile(source, "setup-cell", "exec"), {})
+    if expected is None:
+        assert calls == []
+    else:
+        assert [command[-1] for command in calls] == [expected + install.split(" @ ", 1)[1]]
+
+
+def test_the_install_spec_in_course_toml_must_be_installable(tmp_path):
+    root = course_root(tmp_path, **{'install = "dl-course-graders @ git+': 'install = "dl course graders from git+'})
+    result = course("--root", str(root), "check", "a1_backprop")
+    assert result.returncode == 2 and "course.install: is not a requirement pip can install" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_check_copies_only_the_assignments_files_and_ignores_dangling_links(tmp_path):
+    home = tmp_path / "content"  # Colab's /content: sample data, a Drive, broken links, and the files
+    shutil.copytree(SOLUTION, home, ignore=shutil.ignore_patterns("*.ipynb", "*.md", "__pycache__"))
+    (home / "sample_data").mkdir()
+    (home / "sample_data" / "big.csv").write_bytes(b"0" * 1_000_000)
+    (home / "gone").symlink_to(tmp_path / "nowhere")
+    (home / "sample_data" / "gone.py").symlink_to(tmp_path / "nowhere.py")
+    probe = "import os\nlisting = sorted(os.listdir('.'))\n"
+    (home / "helpers.py").write_text(probe, encoding="utf-8")
+    backend = WorkerBackend(home, Limits(), files=("layers.py", "network.py"))
+    try:
+        listing = backend.getattr(backend.import_module("helpers"), "listing")
+    finally:
+        backend.close()
+    assert listing == ["helpers.py", "layers.py", "network.py"]
+
+
+# -- the GitHub Actions workflow for Windows and macOS -----------------------------------------------
+
+def test_the_self_check_workflow_runs_commands_that_exist():
+    import shlex
+
+    import yaml
+
+    from graders.engine.cli import _parser
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "self-check.yml").read_text(encoding="utf-8"))
+    job = workflow["jobs"]["self-check"]
+    assert set(job["strategy"]["matrix"]["os"]) == {"windows-latest", "macos-latest"}
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    courses = [shlex.split(run) for run in runs if run.startswith("course ")]
+    assert len(courses) >= 3
+    for words in courses:
+        _parser().parse_args(words[1:])  # argparse exits (fails the test) on anything it does not accept
+    for run in runs:
+        words = shlex.split(run)
+        if words[:2] == ["python", "-c"]:
+            compile(words[2], "workflow", "exec")
+        elif words[0] == "python" and words[1].endswith(".py"):
+            assert (ROOT / words[1]).is_file(), words[1]
+    reports = {w[w.index("--json") + 1] for w in courses if "--json" in w}
+    checked = next(shlex.split(r) for r in runs if "assert_points.py" in r)[2:]
+    assert {arg.split("=")[0] for arg in checked} == reports

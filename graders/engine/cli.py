@@ -141,6 +141,7 @@ def _check(course, args, console: Console) -> int:
     options = RunOptions(visibility="all" if args.hidden else "public",
                          isolation="local" if args.local else "worker",
                          student_ids=(args.student,) if args.student else ())
+    _require_installed(course.assignment(args.assignment))
     if not args.local:
         _note_unenforced_limits(console)
     report = run_graders(course, args.assignment, folder, options)
@@ -164,6 +165,17 @@ def _isolation_line() -> str:
         return f"{describe()}; {detect().summary()}"
     except SandboxError as err:
         raise CourseConfigError(str(err)) from None
+
+
+def _require_installed(assignment) -> None:
+    """a2/a3 need TensorFlow, which a student's base install leaves out: say how to add it."""
+    import importlib.util
+
+    missing = [module for module in assignment.preload if importlib.util.find_spec(module) is None]
+    if missing:
+        raise CourseConfigError(
+            f"{assignment.name} needs {', '.join(missing)}, which is not installed here; add TensorFlow with "
+            "pip install \"dl-course-graders[keras]\" (in a clone: pip install -e \".[keras]\")")
 
 
 def _degraded() -> bool:
@@ -192,6 +204,7 @@ def _grade(course, args, console: Console) -> int:
     from .shards import parse_shard
 
     shard = parse_shard(args.shard) if args.shard else None
+    _require_installed(course.assignment(args.assignment))
     inputs = Inputs(course.assignment(args.assignment),
                     course.root / "exercises" / args.assignment / f"{args.assignment}.ipynb",
                     wanted=shard.holds if shard else None)

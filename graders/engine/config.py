@@ -74,6 +74,7 @@ class Course:
     title: str
     assignments: dict[str, Assignment] = field(default_factory=dict)
     timezone: str = "UTC"  # due dates and extension dates written without an offset are in this zone
+    install: str = "dl-course-graders"  # what pip installs the course from (a notebook's setup cell)
 
     def assignment(self, name: str) -> Assignment:
         if name not in self.assignments:
@@ -161,13 +162,26 @@ class _Parser:
         head = self.get(data, ["course"], dict)
         title = self.get(head, ["course", "title"], str)
         self.zone = self.timezone(head)
+        install = self.install_spec(head)
         limits = self.limits(data.get("limits", {}), ["limits"], Limits())
         assignments = self.get(data, ["assignments"], dict)
         parsed = {
             name: self.assignment(name, table, limits)
             for name, table in assignments.items()
         }
-        return Course(root=root, title=title, assignments=parsed, timezone=self.zone.key)
+        return Course(root=root, title=title, assignments=parsed, timezone=self.zone.key, install=install)
+
+    def install_spec(self, head: dict) -> str:
+        """A requirement pip can install, e.g. 'dl-course-graders @ git+https://host/org/course.git'."""
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        spec = self.get(head, ["course", "install"], str, Course.install)
+        try:
+            Requirement(spec)
+        except InvalidRequirement as err:
+            raise self.fail(["course", "install"], f"is not a requirement pip can install ({err}); write e.g. "
+                                                   "'dl-course-graders @ git+https://github.com/ORG/COURSE.git'") from None
+        return spec
 
     def timezone(self, head: dict) -> zoneinfo.ZoneInfo:
         name = self.get(head, ["course", "timezone"], str, "UTC")

@@ -109,7 +109,7 @@ def student_error_from(exc: BaseException, submission_dir: str) -> StudentError:
 def _short(filename: str | None, submission_dir: str) -> str:
     if not filename:
         return "?"
-    return filename[len(submission_dir):].lstrip("/") if filename.startswith(submission_dir) else filename
+    return filename[len(submission_dir):].lstrip("/\\") if filename.startswith(submission_dir) else filename
 
 
 def missing_attribute(target: object, name: str) -> StudentError:

@@ -32,11 +32,38 @@ from .variants import VARIANT_ID, has_variants
 MAGIC = re.compile(r"^%%writefile(?P<append> -a)? (?P<file>\S+)\s*\n")
 CELL_MARK = re.compile(r"^# %%")
 BEFORE = re.compile(r"^<!-- before (?P<name>\w+) -->\s*$", re.MULTILINE)
-SETUP = '''# Setup: the course package provides the checks. Colab or a fresh Jupyter may need it installed.
-import importlib.util
-if importlib.util.find_spec("graders") is None:
-    %pip install --quiet dl-course-graders  # your instructor may give a git URL instead
-from graders.notebook import check'''
+SETUP_HEAD = """# Setup: the course package provides the checks. Colab or a fresh Jupyter may need it installed.
+import importlib, importlib.util, subprocess, sys
+"""
+SETUP_INSTALL = """    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", {spec}])
+    importlib.invalidate_caches()
+from graders.notebook import check"""
+KERAS_EXTRA = "keras"  # pyproject.toml's extra that adds TensorFlow for the platform
+
+
+def setup_source(install: str, needs_tensorflow: bool) -> str:
+    """The notebook's first cell: install the course (course.toml's [course] install) when it is missing.
+
+    A TensorFlow that is already there (Colab's own) is kept: the course's
+    TensorFlow extra is asked for only where there is none, so pip never
+    puts tensorflow-cpu on top of tensorflow.
+    """
+    if not needs_tensorflow:
+        return (SETUP_HEAD + 'if importlib.util.find_spec("graders") is None:\n'
+                + SETUP_INSTALL.format(spec=repr(install)))
+    return (SETUP_HEAD
+            + 'has_tensorflow = importlib.util.find_spec("tensorflow") is not None  # e.g. Colab\'s own: kept\n'
+            + 'if importlib.util.find_spec("graders") is None or not has_tensorflow:\n'
+            + f"    spec = {install!r} if has_tensorflow else {with_extra(install, KERAS_EXTRA)!r}\n"
+            + SETUP_INSTALL.format(spec="spec"))
+
+
+def with_extra(install: str, extra: str) -> str:
+    from packaging.requirements import Requirement
+
+    requirement = Requirement(install)
+    requirement.extras.add(extra)
+    return str(requirement)
 
 
 class NotebookError(ValueError):
@@ -95,11 +122,11 @@ def _assigned_names(body: list[ast.stmt], start: int, end: int, tree: ast.Module
     return names
 
 
-def build_solution_notebook(assignment: Assignment, folder: Path) -> NotebookNode:
+def build_solution_notebook(assignment: Assignment, folder: Path, install: str) -> NotebookNode:
     narrative = (folder / "narrative.md").read_text(encoding="utf-8")
     intro, before = _narrative_sections(narrative)
-    cells = [nbformat.v4.new_markdown_cell(intro.strip()),
-             _code(SETUP, "setup", locked=True)]
+    setup = setup_source(install, needs_tensorflow="keras" in assignment.preload)
+    cells = [nbformat.v4.new_markdown_cell(intro.strip()), _code(setup, "setup", locked=True)]
     checked: set[str] = set()
     for file in assignment.files:
         for chunk in split_module(file, (folder / file).read_text(encoding="utf-8")):

@@ -63,7 +63,7 @@ def plan_release(course: Course, assignments: list[str] | None = None) -> Releas
         sources = [p for p in sorted(source_dir.rglob("*"))
                    if p.is_file() and _wanted(p, source_dir) and p.relative_to(source_dir).as_posix() not in derived]
         if (source_dir / "narrative.md").is_file():
-            _plan_notebooks(plan, course.assignment(name), source_dir, target_dir)
+            _plan_notebooks(plan, course.assignment(name), source_dir, target_dir, course.install)
             sources += [source_dir / notebook_name]
         for source in sources:
             if source.suffix == ".ipynb":
@@ -85,14 +85,14 @@ def plan_release(course: Course, assignments: list[str] | None = None) -> Releas
     return plan
 
 
-def _plan_notebooks(plan: ReleasePlan, assignment, source_dir: Path, target_dir: Path) -> None:
+def _plan_notebooks(plan: ReleasePlan, assignment, source_dir: Path, target_dir: Path, install: str) -> None:
     """solutions/<a>/<a>.ipynb from the .py files and narrative.md; exercises/<a>/<a>.ipynb stubbed from it."""
     import nbformat
     from nbgrader.preprocessors import ClearSolutions
 
     from .notebooks import build_solution_notebook
 
-    notebook = build_solution_notebook(assignment, source_dir)
+    notebook = build_solution_notebook(assignment, source_dir, install)
     solution_text = nbformat.writes(notebook) + "\n"
     student, _ = ClearSolutions().preprocess(nbformat.reads(solution_text, as_version=4), {})
     for target, text in ((source_dir / f"{assignment.name}.ipynb", solution_text),

@@ -31,6 +31,9 @@ KEPT_ENV = ("LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OP
             "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS")
 
 
+WINDOWS_ENV = ("PATH", "SYSTEMROOT", "WINDIR", "TEMP", "TMP", "PATHEXT", "COMSPEC")
+
+
 class SandboxError(RuntimeError):
     """COURSE_SANDBOX=bwrap was asked for, but bubblewrap cannot run here."""
 
@@ -40,6 +43,9 @@ def worker_environment(home: str) -> dict[str, str]:
     env = {key: os.environ[key] for key in KEPT_ENV if key in os.environ}
     env.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "KERAS_HOME": os.path.join(home, ".keras"),
                 "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"})
+    if os.name == "nt":  # Windows cannot load Python's DLLs or make temporary files without these
+        env.update({key: os.environ[key] for key in WINDOWS_ENV if key in os.environ})
+        env["USERPROFILE"] = home
     return env
 
 

@@ -15,6 +15,7 @@ student's code does wrong, so graders and feedback do not care which one ran.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Any, Protocol
@@ -139,7 +140,7 @@ class LocalBackend:
         own = {p.stem for p in Path(self.directory).glob("*.py")} | {name}
         for mod_name in own & set(sys.modules):
             module = sys.modules[mod_name]
-            if not (getattr(module, "__file__", None) or "").startswith(self.directory + "/"):
+            if not (getattr(module, "__file__", None) or "").startswith(self.directory + os.sep):
                 self._saved_modules.setdefault(mod_name, module)
                 del sys.modules[mod_name]
         sys.path.insert(0, self.directory)
@@ -182,7 +183,7 @@ class LocalBackend:
 
     def close(self) -> None:
         for name in [n for n, m in sys.modules.items()
-                     if (getattr(m, "__file__", None) or "").startswith(self.directory + "/")]:
+                     if (getattr(m, "__file__", None) or "").startswith(self.directory + os.sep)]:
             del sys.modules[name]
         sys.modules.update(self._saved_modules)
 
