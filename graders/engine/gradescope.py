@@ -299,7 +299,7 @@ def student_ids(metadata: Path) -> tuple[str, ...]:
     group is every member. Without metadata: nobody (the files say who).
     """
     try:
-        users = sorted(json.loads(metadata.read_text())["users"], key=lambda user: str(user.get("id")))
+        users = sorted(json.loads(metadata.read_text(encoding="utf-8"))["users"], key=lambda user: str(user.get("id")))
         return tuple(str(user[key]) for user in users for key in ("email", "id") if user.get(key))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return ()

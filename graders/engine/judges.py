@@ -96,7 +96,7 @@ def _import_for_judges(root: str, assignment: str) -> None:
     with _quiet_stderr():  # TensorFlow's start-up lines (pytest hid them from each judge's own import)
         if "keras" in load_course(Path(root)).assignment(assignment).preload:
             keras()
-        elif any("tf_oracle" in path.read_text() for path in (GRADERS_DIR / assignment).glob("*.py")):
+        elif any("tf_oracle" in path.read_text(encoding="utf-8") for path in (GRADERS_DIR / assignment).glob("*.py")):
             tensorflow()
 
 
