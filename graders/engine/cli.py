@@ -130,7 +130,7 @@ def _release(course, args, console: Console) -> int:
 
 
 def _check(course, args, console: Console) -> int:
-    from .runner import RunOptions, run_graders
+    from .runner import GraderRunError, RunOptions, run_graders
     from .variants import describe
     from .view import show_check
 
@@ -144,7 +144,11 @@ def _check(course, args, console: Console) -> int:
     _require_installed(course.assignment(args.assignment))
     if not args.local:
         _note_unenforced_limits(console)
-    report = run_graders(course, args.assignment, folder, options)
+    try:
+        report = run_graders(course, args.assignment, folder, options)
+    except GraderRunError as err:  # pytest could not run the graders: a broken install, not the student
+        Console(stderr=True).print(Text(f"error: not graded (grader error): {err}"), soft_wrap=True)
+        return 1
     show_check(console, report)
     variant = describe(course, args.assignment, args.student, folder)
     if variant:

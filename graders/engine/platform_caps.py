@@ -10,6 +10,9 @@ code paths that Windows and macOS take.
 
 - ``forkserver``: workers fork from a server with NumPy/Keras preloaded;
   without it each worker is spawned (a fresh interpreter that imports them).
+  macOS counts as without: forking a process that loaded Apple's frameworks
+  (Accelerate under NumPy, TensorFlow) can crash the child, which is why
+  Python itself spawns by default there.
 - ``resource``: address-space, file-size and core-dump limits (``setrlimit``).
 - ``proc``: ``/proc`` tells a worker its address space so far (the memory
   limit is what student code may add) and lets the judge find stray processes.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
+import sys
 from dataclasses import dataclass
 
 from .config import CourseConfigError
@@ -70,7 +74,8 @@ def detect() -> Capabilities:
     """What this machine offers, minus what COURSE_FORCE_NO takes away."""
     off = forced_missing()
     return Capabilities(
-        forkserver="forkserver" not in off and "forkserver" in multiprocessing.get_all_start_methods(),
+        forkserver=("forkserver" not in off and sys.platform != "darwin"
+                    and "forkserver" in multiprocessing.get_all_start_methods()),
         resource="resource" not in off and importlib.util.find_spec("resource") is not None,
         proc="proc" not in off and os.path.exists("/proc/self/status"),
         setsid="setsid" not in off and all(hasattr(os, name) for name in ("setsid", "killpg", "setuid")),
