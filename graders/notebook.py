@@ -20,6 +20,9 @@ from typing import Any
 _judge: subprocess.Popen | None = None
 
 
+ICONS = {"passed": "✅", "not-graded": "⚠️"}  # not graded: the grader failed, not the student's code
+
+
 class ExerciseResult:
     """Shows as a table in Jupyter; its plain value is the points (nbgrader's partial credit)."""
 
@@ -37,7 +40,7 @@ class ExerciseResult:
     def _repr_html_(self) -> str:
         e = self.exercise
         rows = "".join(
-            f"<tr><td>{'✅' if t['status'] == 'passed' else '❌'}</td><td>{html.escape(t['title'])}</td>"
+            f"<tr><td>{ICONS.get(t['status'], '❌')}</td><td>{html.escape(t['title'])}</td>"
             f"<td><pre style='white-space:pre-wrap;margin:0'>{html.escape(t['feedback'])}</pre></td></tr>"
             for t in self.tests)
         return (f"<b>{html.escape(e['name'])}: {e['score']:g} / {e['max_score']:g} points</b> "
