@@ -52,6 +52,11 @@ def timed(command: list[str], cwd: Path) -> tuple[float, int]:
     return seconds, int(result.stderr.strip().splitlines()[-1]) // 1024
 
 
+def load() -> str:
+    """1/5/15-minute load averages: on a shared machine, read the figures with them."""
+    return " ".join(f"{v:.2f}" for v in os.getloadavg()) + f" on {os.cpu_count()} cores"
+
+
 def run(n: int, scratch: Path) -> list[tuple[str, float, int, dict]]:
     notebooks = class_of_notebooks(n)
     nbg = scratch / f"nbgrader-{n}"
@@ -64,9 +69,12 @@ def run(n: int, scratch: Path) -> list[tuple[str, float, int, dict]]:
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{ASSIGNMENT}.ipynb")
     out = scratch / f"course-{n}"
+    print(f"load average before course grade: {load()}", flush=True)
     ours = timed([sys.executable, "-m", "graders.engine.cli", "grade", str(nbg / "submitted"), "-a", ASSIGNMENT,
                   "-o", str(out), "-q"], ROOT)
+    print(f"load average before nbgrader: {load()}", flush=True)
     theirs = timed(["nbgrader", "autograde", ASSIGNMENT], nbg)
+    print(f"load average after nbgrader: {load()}", flush=True)
     totals = {}
     from nbgrader.api import Gradebook
 

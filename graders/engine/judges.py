@@ -18,6 +18,7 @@ asserts, which the feedback reads.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import multiprocessing
 import os
 import traceback
@@ -97,7 +98,27 @@ def _import_for_judges(root: str, assignment: str) -> None:
         if "keras" in load_course(Path(root)).assignment(assignment).preload:
             keras()
         elif any("tf_oracle" in path.read_text(encoding="utf-8") for path in (GRADERS_DIR / assignment).glob("*.py")):
-            tensorflow()
+            with _without_keras():
+                tensorflow()
+
+
+@contextlib.contextmanager
+def _without_keras() -> Iterator[None]:
+    """``import tensorflow`` without the Keras 3 import it does at the end (2-3 s of CPU, scikit-learn too).
+
+    Graders of an assignment without Keras use TensorFlow's core (tensors,
+    GradientTape) only. TF_USE_LEGACY_KERAS points TensorFlow's eager Keras
+    import at the tf_keras package; where that is not installed, TensorFlow
+    skips it (and ``tf.keras`` would fail, which such graders never touch).
+    """
+    if importlib.util.find_spec("tf_keras") is not None or "TF_USE_LEGACY_KERAS" in os.environ:
+        yield  # it would import tf_keras instead: no gain
+        return
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"  # read once, at import
+    try:
+        yield
+    finally:
+        del os.environ["TF_USE_LEGACY_KERAS"]
 
 
 @contextlib.contextmanager
