@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from . import judges
 from .config import Course, load_course
 from .inputs import SubmissionInput
-from .judges import grade_in_judges
 from .results import (GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, keep_graded_files, write_atomic,
                       write_submission_results)
 from .runner import RunOptions, run_graders
@@ -110,12 +110,15 @@ def _run(course: Course, assignment: str, todo: list[tuple[SubmissionInput, str]
          options: RunOptions, jobs: int):
     # Judges are forked from one process that did their imports (judges.py): a second
     # judge costs little, so any batch of two or more submissions uses them.
+    if not todo:
+        return
     jobs = min(jobs, len(todo))
-    if jobs <= 1:
+    if jobs <= 1 and not judges.warm():
         for submission, print_ in todo:
             yield submission.name, grade_one(str(course.root), assignment, submission, str(out), print_, options)
         return
-    for name, status, note in grade_in_judges(str(course.root), assignment, todo, str(out), options, jobs):
+    for name, status, note in judges.grade_in_judges(str(course.root), assignment, todo, str(out), options,
+                                                     max(jobs, 1)):
         if status is None:
             _record_zero(course, assignment, name, out, GRADER_FAILED, note=note)
             status = "grader-failed"

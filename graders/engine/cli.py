@@ -196,6 +196,19 @@ def _note_unenforced_limits(console: Console) -> None:
 
 
 def _grade(course, args, console: Console) -> int:
+    from .judges import warm_up
+    from .shards import parse_shard
+
+    # mistakes are errors here, before anything starts
+    _require_installed(course.assignment(args.assignment))
+    shard = parse_shard(args.shard) if args.shard else None
+    if args.jobs <= 1:
+        return _grade_inputs(course, args, console, shard)
+    with warm_up(str(course.root), args.assignment):  # the judges' imports overlap reading the inputs
+        return _grade_inputs(course, args, console, shard)
+
+
+def _grade_inputs(course, args, console: Console, shard) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .batch import grade_batch
@@ -205,10 +218,7 @@ def _grade(course, args, console: Console) -> int:
     from .view import show_batch
 
     from .inputs import Inputs
-    from .shards import parse_shard
 
-    shard = parse_shard(args.shard) if args.shard else None
-    _require_installed(course.assignment(args.assignment))
     inputs = Inputs(course.assignment(args.assignment),
                     course.root / "exercises" / args.assignment / f"{args.assignment}.ipynb",
                     wanted=shard.holds if shard else None)

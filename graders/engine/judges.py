@@ -36,6 +36,46 @@ if TYPE_CHECKING:
     from .runner import RunOptions
 
 
+class _Hub:
+    """The judges' parent: spawned at once, it imports, then waits for the work."""
+
+    def __init__(self, root: str, assignment: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.key = (root, assignment)
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_hub_main, args=(root, assignment, child), name="course-judges")
+        self.process.start()
+        child.close()  # ours: so that recv() sees EOF when the hub is gone
+
+    def stop(self) -> None:
+        if self.process.is_alive():  # unused or interrupted: take the judges down with it
+            self.process.terminate()
+        self.process.join()
+        self.conn.close()
+
+
+_warm: _Hub | None = None
+
+
+@contextlib.contextmanager
+def warm_up(root: str, assignment: str) -> Iterator[None]:
+    """Start the judges' parent now: its imports overlap what the caller does before grading
+    (reading notebooks, hashing files). The next :func:`grade_in_judges` uses it."""
+    global _warm
+    _warm = _Hub(root, assignment)
+    try:
+        yield
+    finally:
+        hub, _warm = _warm, None
+        if hub is not None:  # nothing was graded in judges
+            hub.stop()
+
+
+def warm() -> bool:
+    """Whether a warmed-up judges' parent is waiting (then even one submission goes to a judge)."""
+    return _warm is not None
+
+
 def grade_in_judges(root: str, assignment: str, todo: list[tuple[SubmissionInput, str]], out: str,
                     options: RunOptions, jobs: int) -> Iterator[tuple[str, str | None, str]]:
     """Grade ``todo`` in ``jobs`` judges; yields (name, status, note) as each finishes.
@@ -43,48 +83,43 @@ def grade_in_judges(root: str, assignment: str, todo: list[tuple[SubmissionInput
     ``status`` is None when the judge died on that submission (``note`` says
     how), including every submission left when the hub itself died.
     """
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    hub = context.Process(target=_hub, args=(root, assignment, todo, out, options, jobs, send),
-                          name="course-judges")
-    hub.start()
-    send.close()  # ours: so that recv() sees EOF when the hub is gone
+    global _warm
+    hub = _warm if _warm is not None and _warm.key == (root, assignment) else _Hub(root, assignment)
+    if hub is _warm:
+        _warm = None
     pending = {submission.name for submission, _ in todo}
     try:
+        hub.conn.send((todo, out, options, jobs))
         while pending:
-            try:
-                name, status, note = receive.recv()
-            except EOFError:
-                break
+            name, status, note = hub.conn.recv()
             pending.discard(name)
             yield name, status, note
-        hub.join()
+        hub.process.join()  # it exits once its judges have
+    except (EOFError, OSError):  # the hub is gone (a broken pipe, a reset connection)
+        hub.process.join()
         for name in sorted(pending):
-            yield name, None, f"the judges' parent process exited with code {hub.exitcode}"
+            yield name, None, f"the judges' parent process exited with code {hub.process.exitcode}"
     finally:
-        if hub.is_alive():  # interrupted: take the judges down with it
-            hub.terminate()
-            hub.join()
-        receive.close()
+        hub.stop()
 
 
-def _hub(root: str, assignment: str, todo: list[tuple[SubmissionInput, str]], out: str, options: RunOptions,
-         jobs: int, send: Connection) -> None:
+def _hub_main(root: str, assignment: str, conn: Connection) -> None:
     from .batch import grade_one
 
-    if platform_caps.detect().forkserver:
+    fork = platform_caps.detect().forkserver
+    if fork:
         _import_for_judges(root, assignment)
-        start = "fork"
-    else:  # Windows (and COURSE_FORCE_NO=forkserver): no fork, each judge imports for itself
-        start = "spawn"
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start)) as pool:
+    todo, out, options, jobs = conn.recv()
+    # without fork (Windows, COURSE_FORCE_NO=forkserver), each judge is spawned and imports for itself
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = {pool.submit(grade_one, root, assignment, submission, out, print_, options): submission.name
                    for submission, print_ in todo}
         for future in as_completed(futures):
             try:
-                send.send((futures[future], future.result(), ""))
+                conn.send((futures[future], future.result(), ""))
             except Exception:  # noqa: BLE001 - a judge process died; the batch records it and goes on
-                send.send((futures[future], None, traceback.format_exc()))
+                conn.send((futures[future], None, traceback.format_exc()))
 
 
 def _import_for_judges(root: str, assignment: str) -> None:
