@@ -213,6 +213,17 @@ def test_no_kept_files_says_what_to_do(tmp_path, capsys):
     assert "course similarity" in capsys.readouterr().err
 
 
+def test_ungraded_submissions_are_compared_when_the_assignment_is_given(planted_class, tmp_path):
+    """nbgrader users have no `course grade` OUT: the submissions and --assignment are enough."""
+    nbgrader = tmp_path / "submitted"
+    for name in ("cat", "cat_nb"):
+        shutil.copytree(planted_class / name, nbgrader / name / A1)
+    out = tmp_path / "similarity"
+    assert main(["--root", str(ROOT), "similarity", str(out), str(nbgrader), "-a", A1]) == 0
+    first = next(csv.DictReader((out / "similarity.csv").open()))
+    assert (first["submission_a"], first["submission_b"], first["exercise"]) == ("cat", "cat_nb", "all")
+
+
 @pytest.mark.slow
 def test_course_grade_keeps_the_files_and_the_class_report_links_the_page(planted_class, tmp_path):
     """End to end: grade (a notebook among the .py folders), then `course similarity OUT`, then the report."""

@@ -14,8 +14,8 @@ def register(commands) -> None:
     parser = commands.add_parser("similarity", help="which submissions share code: OUT/similarity.csv and .html")
     parser.add_argument("out", help="the folder `course grade` wrote")
     parser.add_argument("submissions", nargs="*",
-                        help="only for a class graded before `course grade` kept its files: the submissions "
-                             "as given to `course grade`")
+                        help="the submissions as given to `course grade`: for a class graded before it kept their "
+                             "files, or graded elsewhere (nbgrader's submitted/, with --assignment)")
     parser.add_argument("--assignment", "-a", help="needed when OUT holds several assignments")
     parser.add_argument("--reference", action="append", default=[], metavar="DIR",
                         help="earlier work to compare the class with (last year's graded OUT or submissions); "
@@ -27,14 +27,18 @@ def register(commands) -> None:
 
 def _cli(course: Course, args, console) -> int:
     out = Path(args.out)
-    if not any(out.glob(f"*/{REPORT_FILE}")):
-        raise CourseConfigError(f"{out} holds no graded submissions; run `course grade ... --out {out}` first")
+    graded = any(out.glob(f"*/{REPORT_FILE}"))
+    if not graded and not args.submissions:
+        raise CourseConfigError(f"{out} holds no graded submissions; run `course grade ... --out {out}` first, or "
+                                "give the submissions and --assignment (e.g. nbgrader's submitted/)")
+    if not graded and not args.assignment:
+        raise CourseConfigError(f"{out} holds no graded submissions to take the assignment from; pass --assignment")
     from .similarity_report import run
 
     csv_path, html_path, warnings = run(course, out, args.assignment, [Path(p) for p in args.submissions],
                                         [Path(p) for p in args.reference], top=max(1, args.top), jobs=max(1, args.jobs))
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=True)
-    console.print(f"Wrote {csv_path} and {html_path} (evidence to review, not a verdict). "
-                  f"`course report {out}` links it from the class report.", highlight=False)
+    console.print(f"Wrote {csv_path} and {html_path} (evidence to review, not a verdict)."
+                  + (f" `course report {out}` links it from the class report." if graded else ""), highlight=False)
     return 0
