@@ -49,7 +49,8 @@ def test_the_workflow_is_yaml_run_on_every_push(workflow):
 
 def test_the_course_git_url_is_a_variable_at_the_top_that_pip_installs_from(workflow):
     assert workflow["env"]["COURSE_GIT_URL"].endswith(".git")
-    assert 'pip install "git+${COURSE_GIT_URL}@${COURSE_REF}"' in step(workflow, "Install the course package")
+    assert ('pip install "dl-course-graders[keras] @ git+${COURSE_GIT_URL}@${COURSE_REF}"'
+            in step(workflow, "Install the course package"))
 
 
 def test_the_workflow_names_an_assignment_of_the_course(workflow, course):
