@@ -4,8 +4,11 @@ form, under `course grade`, Gradescope and nbgrader's autograde."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +24,7 @@ from graders.engine.cli import main
 from graders.engine.inputs import Inputs
 from graders.engine.runner import RunOptions, run_graders
 from tests.catalog.a2_keras_by_hand import SOLUTION_HAND, network_at, numbers
-from tests.conftest import ROOT, Patch, exercise_scores, feedback_of
+from tests.conftest import ROOT, Patch, apply_patches, exercise_scores, feedback_of
 
 A2 = "a2_keras_by_hand"
 HN = "hand_numbers.py"
@@ -214,9 +217,6 @@ def solution_notebook_for(student_id: str, signed: str | None = None) -> nbforma
 @pytest.fixture(scope="module")
 def class_graded(course, tmp_path_factory):
     """`course grade` on four students: own numbers or a classmate's, as .py files or a notebook."""
-    from tests.conftest import apply_patches
-    import shutil
-
     subs = tmp_path_factory.mktemp("class")
     for name, owner in (("ada", "ada"), ("bob", "ada")):  # bob hands in ada's files
         shutil.copytree(ROOT / "solutions" / A2, subs / name, ignore=shutil.ignore_patterns("*.ipynb", "*.md"))
@@ -312,3 +312,43 @@ def test_the_class_report_counts_numbers_worked_for_another_input(class_graded):
 
     page = write_class_report(class_graded["out"], A2).read_text()
     assert "numbers worked for another input than your own" in page
+
+
+@pytest.mark.slow
+def test_real_nbgrader_autograde_grades_each_student_at_their_own_input(course, tmp_path):
+    """nbgrader itself: ada hands in her own numbers, bob hands in ada's; only the hand cells are filled."""
+    nbg = tmp_path / "nbgrader"
+    # nbgrader runs this Python's kernel, and finds its helpers (alembic) next to the interpreter
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+
+    def run(*args, cwd=nbg):
+        result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    run(sys.executable, "-m", "graders.engine.cli", "nbgrader", "export", str(nbg), A2, cwd=ROOT)
+    run(sys.executable, "-m", "nbgrader", "generate_assignment", A2)
+    released = nbformat.read(nbg / "release" / A2 / f"{A2}.ipynb", as_version=4)
+    identity, hand = worked_for("ada")
+    for c in released.cells:
+        grade_id = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in ("hand_numbers_STUDENT_ID", "hand_numbers_H"):
+            c.source = re.sub(r"# YOUR CODE HERE\nraise NotImplementedError\(\)",
+                              identity if grade_id == "hand_numbers_STUDENT_ID" else hand, c.source)
+    for student in ("ada", "bob"):
+        (nbg / "submitted" / student / A2).mkdir(parents=True)
+        nbformat.write(released, nbg / "submitted" / student / A2 / f"{A2}.ipynb")
+    run(sys.executable, "-m", "nbgrader", "autograde", A2)
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{nbg / 'gradebook.db'}") as gradebook:
+        scores = {s: {g.name: g.score for g in gradebook.find_submission_notebook(A2, A2, s).grades}
+                  for s in ("ada", "bob")}
+    hand_points = {e: course.assignment(A2).exercises[e].points for e in HAND}
+    assert {e: scores["ada"][f"check_{e}"] for e in HAND} == hand_points
+    assert scores["bob"]["check_H"] == scores["bob"]["check_Y"] == 0
+    autograded = nbformat.read(nbg / "autograded" / "bob" / A2 / f"{A2}.ipynb", as_version=4)
+    shown = next(c for c in autograded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_H")
+    text = html.unescape("".join(o.get("data", {}).get("text/html", "") for o in shown.outputs))
+    assert "but that is not your input" in text and "graded as 'bob'" in text
