@@ -18,13 +18,13 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
 
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
-SELF = "dl-course-graders"
+sys.path.insert(0, str(ROOT))
+from graders.engine.dependencies import project_requirements  # noqa: E402 - after the path is set
 PLATFORMS = {  # name -> (marker environment, pip --platform tags)
     "linux-x86_64": ({"sys_platform": "linux", "platform_machine": "x86_64", "platform_system": "Linux"},
                      ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]),
@@ -39,16 +39,7 @@ PLATFORMS = {  # name -> (marker environment, pip --platform tags)
 
 def requirements_for(environment: dict[str, str], extras: tuple[str, ...]) -> list[Requirement]:
     """The project's direct requirements (base plus extras, expanded) that apply in ``environment``."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    lines, queue = list(project["dependencies"]), list(extras)
-    while queue:
-        for line in project["optional-dependencies"][queue.pop()]:
-            requirement = Requirement(line)
-            if requirement.name == SELF:
-                queue.extend(requirement.extras)
-            else:
-                lines.append(line)
-    found = [Requirement(line) for line in lines]
+    found = [Requirement(line) for line in project_requirements(ROOT / "pyproject.toml", extras)]
     return [r for r in found if r.marker is None or r.marker.evaluate(environment)]
 
 

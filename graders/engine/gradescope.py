@@ -46,7 +46,7 @@ ROOT_ENV = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
 COURSE_DIR = "course"              # the course's source copy inside the bundle
 REQUIREMENTS = "requirements.txt"
-GRADING_EXTRA = "keras"  # grading needs TensorFlow (hidden oracles, a2/a3): the base plus this extra
+GRADING_EXTRA = "instructor"  # grading needs TensorFlow (hidden oracles, a2/a3), nbformat (notebooks), ...
 SETUP = "setup.sh"
 RUN = "run_autograder"
 EXECUTABLE = 0o755
@@ -128,9 +128,10 @@ def pinned_requirements(pyproject: Path) -> tuple[list[str], list[str]]:
 
     from packaging.requirements import Requirement
 
+    from .dependencies import project_requirements
+
     try:
-        project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
-        dependencies = project["dependencies"] + project.get("optional-dependencies", {}).get(GRADING_EXTRA, [])
+        dependencies = project_requirements(pyproject, (GRADING_EXTRA,))
     except (OSError, KeyError, tomllib.TOMLDecodeError) as err:
         raise CourseConfigError(f"cannot read [project].dependencies from {pyproject}: {err}") from None
     pinned, unpinned = [], []
