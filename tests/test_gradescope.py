@@ -54,8 +54,10 @@ def autograder_tree(bundle: Path, root: Path, submission: Path) -> Path:
     return root
 
 
-def start(root: Path, python: str = sys.executable) -> subprocess.Popen:
+def start(root: Path, python: str = sys.executable, sandbox: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": python}
+    if sandbox is not None:
+        env["COURSE_SANDBOX"] = sandbox
     return subprocess.Popen([str(root / "run_autograder")], cwd=root, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
@@ -195,3 +197,50 @@ def test_hidden_tests_are_seeded_per_gradescope_student(tmp_path):
     metadata = tmp_path / "submission_metadata.json"
     metadata.write_text(json.dumps({"users": [{"id": 42, "email": "b@uni.edu"}, {"id": 7, "email": "a@uni.edu"}]}))
     assert (student_key(metadata), student_key(tmp_path / "absent.json")) == ("gradescope-42-7", "submission")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope runs run_autograder as root; this test needs root")
+def test_an_attacker_run_as_gradescope_runs_it_gets_its_honest_score_and_nothing_more(bundle, tmp_path):
+    """Without bubblewrap, as root: the four attacks of the hostile corpus in one upload.
+
+    It detaches a process that rewrites results.json after grading, appends to the bundled
+    graders and course.toml, prints the hidden tests it can read, and leaves a sleeper behind.
+    """
+    from tests.test_hostile_submissions import (FAKE, LEAK, OUTLIVE, REWRITE_RESULTS, TAMPER, attacker,
+                                                hidden_test_excerpt, kill_survivors, survivors)
+
+    root = tmp_path / "autograder"
+    results = root / "results" / "results.json"
+    course = root / "source" / "course"
+    code = "\n".join([
+        OUTLIVE,
+        f"_outlive({REWRITE_RESULTS.format(targets=[str(results)], fake=FAKE, after_grading=False)!r})",
+        "_outlive('import time; time.sleep(100000)')",
+        TAMPER.format(extra=[str(course / "course.toml")]),
+        LEAK,
+    ])
+    mallory = tmp_path / "mallory"
+    shutil.copytree(SOLUTION, mallory, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb", "*.md"))
+    from tests.conftest import apply_patches
+
+    apply_patches(mallory, attacker(code))
+    autograder_tree(bundle, root, mallory)
+    before = {path: path.read_bytes() for path in course.rglob("*") if path.is_file()}
+    process = start(root, sandbox="none")  # Gradescope's containers cannot run bubblewrap
+    try:
+        stdout, _ = process.communicate(timeout=600)
+        assert process.returncode == 0, stdout
+        assert survivors() == [], "a process the upload started outlived run_autograder"
+        import time
+
+        time.sleep(0.5)  # a survivor would have rewritten results.json by now
+        graded = json.loads(results.read_text())
+        validate(graded)
+        assert graded["score"] == 23, graded["output"]
+        assert hidden_test_excerpt() not in results.read_text()
+        assert {path: path.read_bytes() for path in course.rglob("*") if path.is_file()} == before
+        assert oct(results.parent.stat().st_mode & 0o077) == "0o0", "other users may not write the results"
+        assert "Not covered:" in stdout
+    finally:
+        kill_survivors()

@@ -4,8 +4,15 @@ Each entry patches the a1 solution so that one exercise misbehaves; everything
 else must still get full marks, graded in worker isolation as `course grade` does.
 """
 
+import contextlib
+import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +20,8 @@ import pytest
 
 from graders.engine.config import load_course
 from graders.engine.runner import RunOptions, run_graders
-from tests.conftest import ROOT, Patch, downstream, exercise_scores, feedback_of
+from graders.engine.worker_backend import WORKER_UID_BASE
+from tests.conftest import ROOT, Patch, apply_patches, downstream, exercise_scores, feedback_of
 
 L, N = "layers.py", "network.py"
 RELU_FORWARD = "        self.mask = x <= 0\n"
@@ -93,7 +101,10 @@ def test_fake_results_file_written_by_student_code_changes_nothing(make_submissi
     course = load_course(ROOT)
     folder = make_submission("a1_backprop", (inject(
         RELU_FORWARD, "open('results.json', 'w').write('{\"score\": 999}')\n"
-                      "open('/tmp/course-fake-results.json', 'w').write('{\"score\": 999}')"),), name="mallory")
+                      "try:\n"  # outside its scratch folder: refused where Landlock confines the worker
+                      "    open('/tmp/course-fake-results.json', 'w').write('{\"score\": 999}')\n"
+                      "except OSError:\n"
+                      "    pass"),), name="mallory")
     out = tmp_path / "out"
     grade_batch(course, "a1_backprop", [SubmissionInput("mallory", folder)], out)
     import json
@@ -152,7 +163,7 @@ def test_without_bubblewrap_grading_still_isolates_by_process(tmp_path):
                              "-a", "a1_backprop", "-o", str(out)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert "process limits and a scratch folder" in result.stdout
+    assert "subreaper" in result.stdout and "Not covered:" in result.stdout
     import json
 
     report = json.loads((out / "dee" / "report.json").read_text())
@@ -184,3 +195,230 @@ def test_no_process_started_by_student_code_survives(strict_course, make_submiss
         except OSError:
             continue
     assert survivors == []
+
+
+# --- Attackers that outlive grading, tamper with the graders, leak hidden tests --------------------
+# Each runs at the import of layers.py and otherwise keeps the solution's code, so its honest score
+# is full marks: an attack that is stopped costs nothing, one that works shows up as a changed file,
+# a changed score, a leaked line or a surviving process. The whole class is graded by `course grade`
+# in each mode: with bubblewrap, and without it (COURSE_SANDBOX=none) as root and as a plain user.
+
+MARKER = f"course-attacker-{os.getpid()}"  # in the command line of every process an attacker starts
+FAKE = '{"score": 999}'
+
+OUTLIVE = f'''import os as _os, sys as _sys
+def _outlive(program):
+    """Double fork and a new session: the grandchild leaves the worker's process group and session."""
+    worker = _os.getpid()
+    try:
+        if _os.fork() == 0:
+            try:
+                _os.setsid()
+                if _os.fork() == 0:
+                    _os.execv(_sys.executable, [_sys.executable, "-c", program, {MARKER!r}, str(worker)])
+            finally:
+                _os._exit(0)
+        _os.wait()
+    except OSError:
+        pass  # not allowed to start processes here
+'''
+
+REWRITE_RESULTS = '''import os, sys, time
+while {after_grading} and os.path.exists("/proc/" + sys.argv[2]):
+    time.sleep(0.01)  # the worker that started it is still there
+end = time.time() + 120
+while time.time() < end:  # while this submission is graded (unless after_grading), after it, after the batch
+    for target in {targets!r}:
+        try:
+            with open(target, "w") as file:
+                file.write({fake!r})
+        except OSError:
+            pass
+    time.sleep(0.1)
+'''
+
+TAMPER = '''import glob as _glob, os as _os, sys as _sys
+for _path in [*_glob.glob(_os.path.dirname(_sys.modules["graders"].__file__) + "/**/*.py", recursive=True),
+              *{extra!r}]:
+    try:
+        with open(_path, "a") as _file:
+            _file.write("\\nraise SystemExit('tampered')\\n")
+    except OSError:
+        pass
+'''
+
+LEAK = '''import glob as _glob, os as _os, sys as _sys
+_stolen = ""
+for _path in sorted(_glob.glob(_os.path.dirname(_sys.modules["graders"].__file__) + "/a1_backprop/*.py")):
+    try:
+        _stolen += open(_path).read()
+    except OSError:
+        pass
+if _stolen:
+    print(_stolen)
+    raise RuntimeError(_stolen)
+'''
+
+
+def attacker(code: str) -> tuple[Patch, ...]:
+    return (Patch(L, "import numpy as np\n", "import numpy as np\n" + code + "\n"),)
+
+
+def attackers(results: list[Path], course_files: list[Path], after_grading: bool = False
+              ) -> dict[str, tuple[Patch, ...]]:
+    rewrite = REWRITE_RESULTS.format(targets=[str(p) for p in results], fake=FAKE, after_grading=after_grading)
+    return {
+        "mallory-detaches": attacker(OUTLIVE + f"_outlive({rewrite!r})"),
+        "mallory-tampers": attacker(TAMPER.format(extra=[str(p) for p in course_files])),
+        "mallory-leaks": attacker(LEAK),
+        "mallory-sleeps": attacker(OUTLIVE + "_outlive('import time; time.sleep(100000)')"),
+    }
+
+
+def hidden_test_excerpt() -> str:
+    """Two lines of a hidden test that no feedback ever quotes."""
+    source = (ROOT / "graders" / "a1_backprop" / "test_affine.py").read_text()
+    start = source.index("@pytest.mark.hidden")
+    return source[start:source.index("\n", source.index("\n", start) + 1)]
+
+
+def survivors(judge_pid: int | None = None) -> list[str]:
+    """Processes an attacker started, or of the judge's worker user id, still there (zombies aside)."""
+    worker_uid = None if judge_pid is None else WORKER_UID_BASE + judge_pid % 10_000
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit():
+                continue
+            status = (entry / "status").read_text().splitlines()
+            uid = int(next(line for line in status if line.startswith("Uid:")).split()[1])
+            state = next(line for line in status if line.startswith("State:")).split()[1]
+            command = (entry / "cmdline").read_bytes().decode(errors="replace").replace("\0", " ")
+            if state != "Z" and (uid == worker_uid or MARKER in command):
+                found.append(f"{entry.name} (uid {uid}): {command[:80]}")
+        except (OSError, StopIteration, ValueError):
+            continue
+    return found
+
+
+def kill_survivors() -> None:
+    import signal
+
+    for survivor in survivors():
+        with contextlib.suppress(OSError):
+            os.kill(int(survivor.split()[0]), signal.SIGKILL)
+
+
+@pytest.fixture
+def graders_snapshot():
+    """The installed graders and course.toml as they were; put back if an attack got through."""
+    files = [*sorted((ROOT / "graders").rglob("*.py")), ROOT / "course.toml"]
+    before = {path: path.read_bytes() for path in files}
+    yield before
+    kill_survivors()
+    for path, data in before.items():
+        if path.read_bytes() != data:
+            path.write_bytes(data)
+
+
+def grader_user() -> tuple[int, list[str]]:
+    """An unprivileged user, and the command prefix that runs a program as it.
+
+    It keeps one capability, CAP_DAC_READ_SEARCH, only because this machine's
+    Python may sit under root's private home; it is no root: other users'
+    processes, files it does not own, RLIMIT_NPROC all apply to it.
+    """
+    import pwd
+
+    name = "course-grader-test"
+    try:
+        uid = pwd.getpwnam(name).pw_uid
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                       check=True, capture_output=True)
+        uid = pwd.getpwnam(name).pw_uid
+    return uid, ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                 "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search", "--"]
+
+
+MODES = {  # name: (COURSE_SANDBOX, COURSE_CONFINE, as a plain user, attackers it must stop)
+    "bubblewrap as root": ("bwrap", "all", False, "all"),
+    "fallback as root": ("none", "all", False, "all"),
+    "fallback as a plain user": ("none", "all", True, "all"),
+    "fallback as root, subreaper only": ("none", "none", False, "processes"),
+}
+
+
+@pytest.fixture(scope="module")
+def honest_classmates(tmp_path_factory):
+    """Two classmates graded alone: their files must come out byte-identical next to the attackers."""
+    from graders.engine.batch import grade_batch
+    from graders.engine.inputs import SubmissionInput
+
+    folder = tmp_path_factory.mktemp("honest")
+    for name, sample in (("ada", "ada"), ("zed", "dee")):
+        shutil.copytree(ROOT / "tests" / "samples" / "a1_backprop" / sample, folder / "class" / name)
+    grade_batch(load_course(ROOT), "a1_backprop",
+                [SubmissionInput(n, folder / "class" / n) for n in ("ada", "zed")], folder / "out")
+    return {name: (folder / "out" / name / "results.json").read_bytes() for name in ("ada", "zed")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", MODES, ids=str)
+def test_attackers_change_no_score_leak_nothing_and_leave_no_process(mode, honest_classmates, graders_snapshot):
+    sandbox_mode, confine_layers, as_user, stops = MODES[mode]
+    from graders.engine.sandbox import bwrap_works
+
+    if sandbox_mode == "bwrap" and not bwrap_works():
+        pytest.skip("bubblewrap cannot run here")
+    if as_user and os.geteuid() != 0:
+        pytest.skip("already a plain user: the other fallback cases are this one")
+    base = Path(tempfile.mkdtemp(prefix="course-hostile-"))  # not under root's private pytest folder
+    try:
+        base.chmod(0o755)
+        out = base / "out"
+        names = ["ada", "mallory-detaches", "mallory-leaks", "mallory-sleeps", "mallory-tampers", "zed"]
+        results = [out / n / f for n in names for f in ("results.json", "report.json")] + [out / "gradebook.csv"]
+        # Where nothing guards the files (subreaper only), the rewriter waits for its worker to end:
+        # what is tested there is that it cannot act *after* grading.
+        patches = attackers(results, [ROOT / "course.toml"], after_grading=stops == "processes")
+        if stops == "processes":
+            patches = {n: p for n, p in patches.items() if n in ("mallory-detaches", "mallory-sleeps")}
+        for name, sample in (("ada", "ada"), ("zed", "dee")):
+            shutil.copytree(ROOT / "tests" / "samples" / "a1_backprop" / sample, base / "class" / name)
+        for name, patch in patches.items():
+            shutil.copytree(ROOT / "solutions" / "a1_backprop", base / "class" / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.ipynb", "*.md"))
+            apply_patches(base / "class" / name, patch)
+        prefix, env = [], {**os.environ, "COURSE_SANDBOX": sandbox_mode, "COURSE_CONFINE": confine_layers,
+                            "TF_CPP_MIN_LOG_LEVEL": "3", "HOME": str(base)}
+        if as_user:
+            uid, prefix = grader_user()
+            for path in (base, *base.rglob("*")):
+                os.chown(path, uid, uid)
+        judge = subprocess.Popen([*prefix, sys.executable, "-m", "graders.engine.cli", "grade", str(base / "class"),
+                                  "-a", "a1_backprop", "-o", str(out)], cwd=ROOT, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout, _ = judge.communicate(timeout=600)
+        assert judge.returncode == 0, stdout
+        assert "Isolation:" in stdout and "subreaper" in stdout
+        assert survivors(judge.pid) == [], "a process an attacker started outlived the batch"
+        time.sleep(0.5)  # a survivor would have rewritten the results by now
+        for name in ("ada", "zed"):
+            assert (out / name / "results.json").read_bytes() == honest_classmates[name], name
+        for name in patches:
+            report = json.loads((out / name / "report.json").read_text())
+            assert report["score"] == report["max_score"], (name, feedback_lines(report))
+        gradebook = (out / "gradebook.csv").read_text()
+        assert FAKE not in gradebook and len(gradebook.splitlines()) == 1 + len(names) - (4 - len(patches))
+        if stops == "all":
+            secret = hidden_test_excerpt()
+            assert not [p for p in out.rglob("*") if p.is_file() and secret in p.read_text(errors="replace")]
+            assert {p: p.read_bytes() for p in graders_snapshot} == graders_snapshot, "the graders were changed"
+    finally:
+        kill_survivors()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def feedback_lines(report: dict) -> list[str]:
+    return [t["feedback"][:300] for t in report["tests"] if t.get("feedback")]

@@ -226,6 +226,9 @@ PYTHON="${{AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}}"
 COURSE="$ROOT/source/{COURSE_DIR}"
 RESULTS="$ROOT/results/results.json"
 mkdir -p "$ROOT/results"
+# Student code runs as a user of its own where it can: it must not read the hidden
+# tests (source/) nor write the results; root, which grades, still can.
+chmod -R go-rwx "$ROOT/source" "$ROOT/results" "$ROOT/submission" 2>/dev/null || true
 cd "$ROOT"
 PYTHONPATH="$COURSE${{PYTHONPATH:+:$PYTHONPATH}}" TF_CPP_MIN_LOG_LEVEL=3 \\
   "$PYTHON" -m graders.engine.gradescope run {shlex.quote(assignment)} --autograder-root "$ROOT" --course "$COURSE"

@@ -62,10 +62,42 @@ def mode() -> str:
     return "none"
 
 
-def describe() -> str:
-    if mode() == "bwrap":
-        return "bubblewrap sandbox (read-only system, no course files, no network) + process limits"
-    return "process limits and a scratch folder (bubblewrap not available: workers can read the grader's files)"
+def drops_root(sandbox_mode: str) -> bool:
+    """Do root's workers run as a user id of their own? Only if that user can run this Python."""
+    return os.geteuid() == 0 and (sandbox_mode == "bwrap" or others_can_use_python())
+
+
+def describe(max_processes: int | None = None) -> str:
+    """One line for the instructor: what isolates student code here, and what it does not cover."""
+    from . import confine
+
+    current = mode()
+    on, gaps = [], []
+    if current == "bwrap":
+        on.append("bubblewrap (read-only system, no course files, no network)")
+    if drops_root(current):
+        on.append("a user id of its own" + (f" (at most {max_processes} processes)" if max_processes else ""))
+    elif os.geteuid() == 0:
+        on.append("root without capabilities" if current == "none" else "root")
+        gaps.append("fork bombs" if current == "bwrap" or "on" not in confine.available()["seccomp"] else "")
+    else:
+        on.append(f"the grader's own user id ({os.geteuid()})")
+    on.append("subreaper (detached processes end with the submission)" if sys.platform.startswith("linux")
+              else "process group")
+    if current == "none":
+        layers = confine.available()
+        on += [f"{layers['landlock']} (files: read-only system, Python and engine; writes: scratch only)"
+               if layers["landlock"].startswith("Landlock") else "",
+               "seccomp (no internet sockets, no new processes)" if layers["seccomp"] == "on" else ""]
+        if not layers["landlock"].startswith("Landlock"):
+            gaps.append(f"file access: Landlock {layers['landlock']}, so student code can read what "
+                        f"{'any user' if drops_root(current) else 'the grader'} can (hidden tests too) and write there")
+        if layers["seccomp"] != "on":
+            gaps.append(f"internet and new processes: seccomp {layers['seccomp']}")
+        gaps.append("UNIX sockets of services on this machine")
+    covered = ", ".join(part for part in on if part)
+    missing = "; ".join(gap for gap in gaps if gap) or "nothing known"
+    return f"{covered}. Not covered: {missing}."
 
 
 @functools.lru_cache(maxsize=1)
@@ -92,6 +124,22 @@ def wrapper_executable(home: Path) -> Path:
     return script
 
 
+def python_dirs() -> list[str]:
+    """Where Python, its standard library and installed packages live."""
+    found = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values(),
+             *(p for p in sys.path if "site-packages" in p or "dist-packages" in p)}
+    return sorted(p for p in found if p and os.path.isdir(p))
+
+
+def others_can_use_python() -> bool:
+    """Can a user with no rights of its own run this Python? (Not under a private home like /root.)"""
+    for folder in python_dirs():
+        for step in (Path(folder), *Path(folder).parents):
+            if not step.stat().st_mode & 0o001:  # no search permission for others
+                return False
+    return True
+
+
 def _mounts(home: Path) -> list[str]:
     args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc", "--proc", "/proc", "--dev", "/dev",
             "--ro-bind", "/sys", "/sys", "--perms", "1777", "--tmpfs", "/tmp",
@@ -102,9 +150,7 @@ def _mounts(home: Path) -> list[str]:
             args += ["--symlink", os.readlink(target), str(target)]
         elif target.is_dir():
             args += ["--ro-bind", str(target), str(target)]
-    python_dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values(),
-                   *(p for p in sys.path if "site-packages" in p or "dist-packages" in p)}
-    binds = sorted(p for p in python_dirs if p and os.path.isdir(p) and not p.startswith("/usr/"))
+    binds = [p for p in python_dirs() if not p.startswith("/usr/")]
     binds += [str(GRADERS_DIR), str(home)]
     # Folders leading to a bind are made traversable: a worker that dropped
     # root must still reach Python under e.g. /root/.pyenv (0700 on the host).

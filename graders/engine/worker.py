@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from . import confine
 from .codec import Handle, decode, encode, map_leaves, type_names
 from .errors import StudentError, missing_attribute, student_error_from
 from .platform_caps import Capabilities, detect
@@ -23,7 +24,8 @@ from .platform_caps import Capabilities, detect
 
 def serve(conn: Any, directory: str, memory_mb: int, output_bytes: int, output_file: str,
           environment: dict[str, str], run_as: int | None = None, max_processes: int = 32,
-          caps: Capabilities | None = None, preload: tuple[str, ...] = ()) -> None:
+          caps: Capabilities | None = None, preload: tuple[str, ...] = (),
+          confinement: tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None) -> None:
     """Entry point of the worker process (runs until the judge closes the pipe).
 
     It says "ready" once it is set up and before any student code runs: a
@@ -31,7 +33,7 @@ def serve(conn: Any, directory: str, memory_mb: int, output_bytes: int, output_f
     """
     try:
         _prepare(directory, memory_mb, output_bytes, output_file, environment, run_as, max_processes,
-                 caps or detect(), preload)
+                 caps or detect(), preload, confinement)
     except BaseException as exc:  # noqa: BLE001 - whatever it is, the judge must hear why
         conn.send_bytes(encode({"setup_error": f"{type(exc).__name__}: {exc}"}))
         return
@@ -40,7 +42,8 @@ def serve(conn: Any, directory: str, memory_mb: int, output_bytes: int, output_f
 
 
 def _prepare(directory: str, memory_mb: int, output_bytes: int, output_file: str, environment: dict[str, str],
-             run_as: int | None, max_processes: int, caps: Capabilities, preload: tuple[str, ...]) -> None:
+             run_as: int | None, max_processes: int, caps: Capabilities, preload: tuple[str, ...],
+             confinement: tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None) -> None:
     if caps.setsid:
         os.setsid()  # own process group: the judge can kill everything we start
     os.environ.clear()  # no tokens or paths of the grader's for student code
@@ -49,6 +52,9 @@ def _prepare(directory: str, memory_mb: int, output_bytes: int, output_file: str
     for module in preload:  # already loaded when forked from the forkserver; a spawned worker pays here
         importlib.import_module(module)
     _apply_limits(memory_mb, output_bytes, caps)
+    if confinement is not None:  # before dropping root: the rules name folders only root may open
+        for problem in confine.confine(*confinement, drop_capabilities=run_as is None):
+            print(f"confinement: {problem}", file=sys.stderr)  # best effort; the isolation line says what is on
     if run_as is not None:
         _become(run_as, max_processes)
     os.chdir(directory)

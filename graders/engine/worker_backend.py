@@ -26,9 +26,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from . import platform_caps, sandbox, worker
+from . import confine, platform_caps, reaper, sandbox, worker
 from .codec import CodecError, Handle, decode, encode, map_leaves
-from .config import Limits
+from .config import GRADERS_DIR, Limits
 from .errors import GraderFailure, StudentCrash, StudentError, StudentTimeout, SubmissionProblem, import_problem
 
 STARTUP_SECONDS = 180.0  # a spawned worker importing Keras on a loaded machine; never charged to the student
@@ -94,6 +94,14 @@ class _Forkserver:
         self.home.chmod(0o711)  # workers running as their own user may enter, not list
         atexit.register(shutil.rmtree, self.home, True)
         self.sandbox = sandbox.mode()
+
+    def helpers(self) -> set[int]:
+        """This process's own multiprocessing helpers: never a worker's leftovers."""
+        from multiprocessing import forkserver, resource_tracker
+
+        pids = {getattr(forkserver._forkserver, "_forkserver_pid", None),
+                getattr(resource_tracker._resource_tracker, "_pid", None)}
+        return {pid for pid in pids if pid is not None}
 
 
 _FORKSERVER = _Forkserver()
@@ -169,6 +177,7 @@ class WorkerBackend:
         self._process: Any = None
         self._conn: Any = None
         self._scratch: str | None = None
+        self._worker_start: int | None = None
         self._test_deadline: float | None = None
         self._request_id = 0
         self._budget_end = time.monotonic() + limits.submission_seconds
@@ -300,17 +309,29 @@ class WorkerBackend:
             _chown_tree(self._scratch, self._run_as)
         parent, child = ctx.Pipe()
         self._conn = parent
+        if self.caps.proc:
+            reaper.become_subreaper()  # orphans of the worker's processes come back to this process
         self._process = ctx.Process(
             target=worker.serve,
             args=(child, sandbox_dir, self.limits.memory_mb, self.limits.output_kb * 1024, output,
                   sandbox.worker_environment(self._scratch), self._run_as, self.limits.processes,
-                  self.caps, self.preload),
+                  self.caps, self.preload, self._confinement()),
             daemon=True,
         )
         spawned = None if self.caps.forkserver else _FORKSERVER.spawn_executable
         with _plain_start(Path(self._scratch)), _executable(spawned):
             self._process.start()
+        if self.caps.proc:
+            self._worker_start = reaper.start_ticks(self._process.pid)
         child.close()
+
+    def _confinement(self) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
+        """What the worker may read and write (confine.confine), where bubblewrap does not already decide."""
+        if _FORKSERVER.sandbox == "bwrap":
+            return None
+        assert self._scratch is not None
+        readable = (*sandbox.python_dirs(), str(sandbox.ENGINE_DIR), str(GRADERS_DIR / "__init__.py"))
+        return self._scratch, readable, (str(GRADERS_DIR),), confine.wanted()
 
     def _await_ready(self) -> None:
         if not self._conn.poll(STARTUP_SECONDS):
@@ -325,13 +346,16 @@ class WorkerBackend:
 
     @property
     def _run_as(self) -> int | None:
-        """In the sandbox, root's workers run as a user id of this judge's own."""
-        if _FORKSERVER.sandbox == "bwrap" and self.caps.setsid and self.caps.resource and os.geteuid() == 0:
+        """Root's workers run as a user id of this judge's own (if that user can run Python at all)."""
+        if self.caps.setsid and self.caps.resource and sandbox.drops_root(_FORKSERVER.sandbox):
             return WORKER_UID_BASE + os.getpid() % 10_000
         return None
 
     def _stop(self) -> None:
         if self._process is not None:
+            if self._worker_start is not None:  # the worker and all it started, detached or not, at once
+                reaper.end_leftovers(self._process.pid, self._worker_start, _FORKSERVER.helpers())
+                self._worker_start = None
             if self.caps.setsid and self._process.pid is not None:
                 try:
                     os.killpg(self._process.pid, signal.SIGKILL)
