@@ -244,3 +244,21 @@ def test_an_attacker_run_as_gradescope_runs_it_gets_its_honest_score_and_nothing
         assert "Not covered:" in stdout
     finally:
         kill_survivors()
+
+
+@pytest.mark.slow
+def test_a_grader_error_without_bubblewrap_still_gives_the_not_your_fault_result(bundle, tmp_path):
+    """A broken grader in the bundle, graded as Gradescope's containers grade (no bubblewrap)."""
+    from graders.engine.batch import GRADER_FAILED
+
+    root = autograder_tree(bundle, tmp_path / "autograder", SOLUTION)
+    broken = root / "source" / "course" / "graders" / "a1_backprop" / "oracles.py"
+    broken.write_text(broken.read_text() + "\nraise RuntimeError('a bug in the grader')\n")
+    process = start(root, sandbox="none")
+    stdout, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, stdout
+    results = json.loads((root / "results" / "results.json").read_text())
+    validate(results)
+    assert results["score"] == 0 and GRADER_FAILED in json.dumps(results), results
+    assert "a bug in the grader" in stdout  # the instructor's log says why; the student's results do not
+    assert "a bug in the grader" not in json.dumps(results)

@@ -56,20 +56,35 @@ def run_graders(course: Course, assignment: str, submission: Path, options: RunO
         if options.seed is not None:
             args.append(f"--seed={options.seed}")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hidden tests may import TensorFlow
-        code = _pytest_without_autoload(args)
+        collection = _CollectionErrors()
+        code = _pytest_without_autoload(args, collection)
+        if collection.errors:  # a grader module that does not import: nothing it would score is fair
+            raise GraderRunError(f"the graders could not be collected: {'; '.join(collection.errors)}")
         if not results.exists():
             raise GraderRunError(f"pytest exited with code {int(code)} before grading {submission}")
         return report_from_dict(json.loads(results.read_text(encoding="utf-8")))
 
 
-def _pytest_without_autoload(args: list[str]) -> int:
+class _CollectionErrors:
+    """A pytest plugin that keeps why a grader module failed to import (the terminal plugin is off)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            lines = report.longreprtext.strip().splitlines()
+            self.errors.append(f"{report.nodeid}: {lines[-1] if lines else 'failed'}")
+
+
+def _pytest_without_autoload(args: list[str], *plugins: object) -> int:
     """pytest.main without third-party plugins: graders need none, and some cost a second to load."""
     import pytest
 
     saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
-        return int(pytest.main(args))
+        return int(pytest.main(args, plugins=list(plugins)))
     finally:
         if saved is None:
             del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]

@@ -6,7 +6,8 @@ system, Python and its packages, and the grading engine itself; no course
 folder (solutions, hidden tests, other submissions, results), no network, a
 private /tmp, and a scrubbed environment. Without bubblewrap, workers still
 get their limits, a scratch copy as working directory and a scrubbed
-environment, but can read what the grader's user can read.
+environment, and confine themselves as far as the kernel allows (confine.py:
+Landlock, seccomp); :func:`describe` says what is in force and what is not.
 
 ``COURSE_SANDBOX=none`` turns the sandbox off; ``COURSE_SANDBOX=bwrap``
 requires it (grading stops with an error if it cannot start).
