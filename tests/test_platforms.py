@@ -21,7 +21,8 @@ import pytest
 
 from graders.engine import platform_caps, worker_backend
 from graders.engine.config import GRADERS_DIR, CourseConfigError, Limits, load_course
-from graders.engine.errors import GraderFailure
+from graders.engine.compare import CheckFailed
+from graders.engine.errors import GraderFailure, StudentTimeout
 from graders.engine.worker_backend import WorkerBackend
 from tests.conftest import ROOT
 
@@ -394,3 +395,20 @@ def test_the_self_check_workflow_runs_commands_that_exist():
     reports = {w[w.index("--json") + 1] for w in courses if "--json" in w}
     checked = {arg.split("=")[0] for line in lines if "assert_points.py" in line for arg in shlex.split(line)[2:]}
     assert reports <= checked  # every report written is checked
+
+
+@pytest.mark.parametrize("when, error, status", [
+    ("setup", RuntimeError("a fixture of the grader broke"), "not-graded"),
+    ("teardown", OSError("could not clean up"), "not-graded"),
+    ("setup", StudentTimeout(2, "your function"), "timeout"),  # student code a fixture ran: the student's
+    ("call", CheckFailed("Relu backward dx: 7 of 20 values differ"), "failed"),
+])
+def test_failures_outside_the_test_body_are_the_graders(when, error, status):
+    from graders.engine.plugin import _judge
+
+    try:
+        raise error
+    except Exception:
+        found, feedback = _judge(pytest.ExceptionInfo.from_current(), when)
+    assert found == status
+    assert ("not a problem with your code" in feedback) == (status == "not-graded")

@@ -27,7 +27,7 @@ import pytest
 from .compare import CheckFailed
 from .config import GRADERS_DIR, Assignment, Course, load_course, locate_course_root
 from .errors import GraderFailure, StudentCrash, StudentError, StudentTimeout
-from .scoring import TestRecord, score_records
+from .scoring import NOT_GRADED, TestRecord, score_records
 from .student import LocalBackend, Submission
 
 
@@ -121,7 +121,7 @@ class GradingSession:
         if exercise is None or report.skipped and call.when != "call":
             return report
         if call.when == "call" or report.failed:
-            status, feedback = _judge(call.excinfo)
+            status, feedback = _judge(call.excinfo, call.when)
             self._record(item, exercise.args[0], status, feedback, replace=report.failed)
             if report.failed and feedback:
                 report.longrepr = feedback  # the student sees feedback, not grader source
@@ -282,13 +282,17 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
-def _judge(excinfo: pytest.ExceptionInfo | None) -> tuple[str, str]:
-    """(status, feedback) for a test's outcome."""
+def _judge(excinfo: pytest.ExceptionInfo | None, when: str = "call") -> tuple[str, str]:
+    """(status, feedback) for a test's outcome in its ``when`` phase (setup, call, teardown)."""
     if excinfo is None:
         return "passed", ""
     error = excinfo.value
     if isinstance(error, GraderFailure):
-        return "not-graded", error.feedback()
+        return NOT_GRADED, error.feedback()
+    if when != "call" and not isinstance(error, StudentError):
+        # Setup and teardown are the engine's and the graders' fixtures: a failure there is theirs.
+        return NOT_GRADED, GraderFailure(f"the grader could not {'prepare' if when == 'setup' else 'finish'} "
+                                         f"this check ({type(error).__name__}: {error})").feedback()
     if isinstance(error, StudentTimeout):
         return "timeout", error.feedback()
     if isinstance(error, StudentCrash):
