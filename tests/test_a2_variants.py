@@ -254,28 +254,6 @@ def test_course_grade_takes_the_points_of_a_classmates_numbers_with_a_message(cl
     assert f"Yours is x = {_text(variant_for(name).x)}" in feedback(class_graded[name], "H")
 
 
-def test_nbgrader_autograde_grades_each_student_at_their_own_input(tmp_path):
-    """A check cell under nbgrader's autograde (autograded/<student>/<assignment>/) grades as that student."""
-    from graders.notebook import check
-
-    folders = {}
-    for student, owner in (("ada", "ada"), ("bob", "ada")):
-        folder = tmp_path / "autograded" / student / A2
-        folder.mkdir(parents=True)
-        identity, hand = worked_for(owner)
-        (folder / HN).write_text(f"{identity}\n\n{hand}")
-        folders[student] = folder
-    os.environ["NBGRADER_EXECUTION"] = "autograde"
-    try:
-        mine, copied = (check(A2, "H", folders[s]) for s in ("ada", "bob"))
-    finally:
-        del os.environ["NBGRADER_EXECUTION"]
-    assert (float(mine), float(copied)) == (2.0, 0.0)
-    assert f"H is right for x = {_text(variant_for('ada').x)}" in str(copied)
-    assert "but that is not your input" in str(copied)
-    assert "this submission is graded as 'bob'" in str(copied)
-
-
 @pytest.mark.slow
 def test_gradescope_grades_each_user_at_their_own_input(tmp_path):
     """The bundle's run_autograder, as Gradescope runs it: ada's numbers from ada pass, from bob they do not."""
