@@ -159,16 +159,29 @@ def test_released_stubs_never_count(tmp_path, course):
 
 def test_a_reference_folder_is_flagged_against(planted_class, tmp_path, course):
     """Last year's copy of `bo` is found; two reference submissions are never paired with each other."""
-    last_year = tmp_path / "last_year"
-    shutil.copytree(planted_class / "bo", last_year / "old_bo")
-    shutil.copytree(planted_class / "cat", last_year / "old_cat")
+    last_year = fake_graded(tmp_path / "last_year", ["old_bo"])  # last year's `course grade` OUT ...
+    shutil.copytree(planted_class / "bo", last_year / "old_bo" / "files")
+    shutil.copytree(planted_class / "cat", tmp_path / "older" / "old_cat")  # ... and plain submission folders
     out = fake_graded(tmp_path / "out", ["bo_copy", "sol"])
-    csv_path, _, _ = run(course, out, None, [planted_class / "bo_copy", planted_class / "sol"], [last_year])
+    csv_path, _, _ = run(course, out, None, [planted_class / "bo_copy", planted_class / "sol"],
+                         [last_year, tmp_path / "older"])
     rows = list(csv.DictReader(csv_path.open()))
     top = rows[0]
     assert {top["submission_a"], top["submission_b"]} == {"bo_copy", "last_year/old_bo"}
-    assert not any(r["submission_a"].startswith("last_year/") and r["submission_b"].startswith("last_year/")
-                   for r in rows)
+    references = {"last_year/old_bo", "older/old_cat"}
+    assert references <= {r["submission_a"] for r in rows} | {r["submission_b"] for r in rows}
+    assert not any({r["submission_a"], r["submission_b"]} <= references for r in rows)
+
+
+def test_a_file_with_a_syntax_error_is_still_compared_as_a_whole(planted_class, tmp_path, course):
+    broken = shutil.copytree(planted_class / "bo", tmp_path / "class" / "broken")
+    (broken / "layers.py").write_text((broken / "layers.py").read_text() + "\ndef unfinished(:\n")
+    shutil.copytree(planted_class / "bo", tmp_path / "class" / "bo")
+    out = fake_graded(tmp_path / "out", ["bo", "broken"])
+    csv_path, _, _ = run(course, out, None, [tmp_path / "class"], [])
+    rows = list(csv.DictReader(csv_path.open()))
+    assert rows[0]["exercise"] == "all" and float(rows[0]["score"]) >= REVIEW_SCORE
+    assert {r["exercise"] for r in rows} <= {"all", "MultiLayerNet", "train"}  # network.py still parses
 
 
 def test_page_shows_pairs_side_by_side_as_evidence_not_a_verdict(compared):
@@ -236,3 +249,23 @@ def test_course_grade_keeps_the_files_and_the_class_report_links_the_page(plante
     assert {first["submission_a"], first["submission_b"]} == {"sol", "sol_copy"}
     assert main(["--root", str(ROOT), "report", str(out)]) == 0
     assert 'href="similarity.html"' in (out / "class-report.html").read_text()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_page_puts_the_two_sides_next_to_each_other_in_a_real_browser(compared):
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        tab = browser.new_page(viewport={"width": 1200, "height": 900})
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto((compared / "similarity.html").as_uri())
+        left, right = (tab.locator("#pair-1 .side pre").nth(i).bounding_box() for i in (0, 1))
+        browser.close()
+    assert errors == []
+    assert left["y"] == right["y"] and left["x"] + left["width"] <= right["x"]
+    assert right["x"] + right["width"] <= 1200
