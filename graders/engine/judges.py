@@ -5,7 +5,10 @@ oracles, TensorFlow (about 5 s of CPU). Spawned judges each paid it, so a
 class of 20 spent a third of its time starting two judges. Here one *hub*
 process is spawned, imports all of it once and forks the judges, which share
 those pages copy-on-write; a second judge then costs a fork, and small batches
-use every core too.
+use every core too. ``course grade`` starts the hub before it reads the
+inputs (:func:`warm_up`), so the imports overlap reading notebooks and hashing
+files, and an assignment without Keras gets TensorFlow without the Keras
+import that ``import tensorflow`` does by default.
 
 Nothing about isolation changes: each judge is its own process, and each
 submission still runs in a fresh worker of its judge (worker_backend.py).
@@ -129,12 +132,16 @@ def _import_for_judges(root: str, assignment: str) -> None:
 
     from .tf_oracle import keras, tensorflow
 
+    graders = (GRADERS_DIR / assignment).glob("*.py")
     with _quiet_stderr():  # TensorFlow's start-up lines (pytest hid them from each judge's own import)
-        if "keras" in load_course(Path(root)).assignment(assignment).preload:
-            keras()
-        elif any("tf_oracle" in path.read_text(encoding="utf-8") for path in (GRADERS_DIR / assignment).glob("*.py")):
-            with _without_keras():
-                tensorflow()
+        try:
+            if "keras" in load_course(Path(root)).assignment(assignment).preload:
+                keras()
+            elif any("tf_oracle" in path.read_text(encoding="utf-8") for path in graders):
+                with _without_keras():
+                    tensorflow()
+        except ImportError:  # not installed: the tests that need it say so, as they would without a hub
+            pass
 
 
 @contextlib.contextmanager
