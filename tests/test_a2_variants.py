@@ -200,6 +200,12 @@ def test_any_id_of_the_graded_identity_counts(course, make_submission):
     assert full(hand_scores(report))
 
 
+def test_a_numeric_id_may_be_written_without_quotes(course, make_submission):
+    unquoted = tuple(Patch(p.file, p.old, p.new.replace('"42"', "42")) for p in patches_for("42"))
+    assert "STUDENT_ID = 42\n" in unquoted[0].new
+    assert full(hand_scores(graded(course, make_submission(A2, unquoted), ("ada@uni.edu", "42"))))
+
+
 # -- end to end: course grade, notebooks, Gradescope, nbgrader ----------------------------------
 
 def solution_notebook_for(student_id: str, signed: str | None = None) -> nbformat.NotebookNode:

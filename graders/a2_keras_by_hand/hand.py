@@ -76,6 +76,8 @@ def read_claim(folder: Path) -> Claim:
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return Claim()
     student_id, x = _literal(tree, "STUDENT_ID"), _literal(tree, "X")
+    if isinstance(student_id, int) and not isinstance(student_id, bool):
+        student_id = str(student_id)  # a numeric id (a Gradescope user id) written without quotes
     if not isinstance(student_id, str) or not student_id.strip():
         student_id = None
     try:
