@@ -103,6 +103,7 @@ print(json.dumps({{
     "internet socket": attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
     "new process": attempt(lambda: os._exit(0) if os.fork() == 0 else os.wait()),
     "thread": attempt(thread),
+    "signal the grader": attempt(lambda: os.kill(os.getppid(), 0)),
 }}))
 """
 
@@ -121,7 +122,7 @@ def test_a_confined_worker_reads_only_python_and_the_engine_and_writes_only_its_
     assert seen == {"problems": [], "read hidden test": "PermissionError", "read course.toml": "PermissionError",
                     "read the engine": "allowed", "read numpy": "allowed", "write scratch": "allowed",
                     "write /tmp": "PermissionError", "internet socket": "PermissionError",
-                    "new process": "PermissionError", "thread": "allowed"}
+                    "new process": "PermissionError", "thread": "allowed", "signal the grader": "PermissionError"}
 
 
 def test_a_missing_libseccomp_is_reported_not_raised(monkeypatch, tmp_path):

@@ -55,15 +55,35 @@ def wanted() -> tuple[str, ...]:
 
 
 def available() -> dict[str, str]:
-    """Each layer's state here: 'ABI 7', or why it is off (for the isolation line)."""
+    """Each layer's state here: 'Landlock ABI 7', or why it is off (for the isolation line)."""
     layers = wanted()
-    abi = landlockpy.abi_version() if landlockpy is not None and sys.platform.startswith("linux") else 0
-    landlock = f"Landlock ABI {abi}" if abi else "off (the kernel has no Landlock)"
+    abi = _landlock_abi()
+    landlock = f"Landlock ABI {abi}" if abi else "off (the kernel has no Landlock, or a seccomp profile hides it)"
     seccomp = "on" if pyseccomp is not None else f"off ({SECCOMP_PROBLEM})"
     if not sys.platform.startswith("linux"):
         seccomp = "off (not Linux)"
     return {"landlock": landlock if "landlock" in layers else "off (COURSE_CONFINE)",
             "seccomp": seccomp if "seccomp" in layers else "off (COURSE_CONFINE)"}
+
+
+def _landlock_abi() -> int:
+    if landlockpy is None or not sys.platform.startswith("linux"):
+        return 0
+    try:
+        return landlockpy.abi_version()
+    except Exception:  # noqa: BLE001 - e.g. EPERM from a container's seccomp profile: no Landlock here
+        return 0
+
+
+_warned: set[str] = set()
+
+
+def warn_once(problems: list[str]) -> None:
+    """Tell the instructor (stderr, once per problem) about a layer a worker could not apply."""
+    for problem in problems:
+        if problem not in _warned:
+            _warned.add(problem)
+            print(f"warning: a worker could not apply {problem}; grading goes on without it", file=sys.stderr)
 
 
 def confine(scratch: str, readable: Iterable[str], hidden: Iterable[str], layers: Iterable[str],
@@ -97,13 +117,16 @@ def _try(name: str, step) -> list[str]:
 # --- Landlock -----------------------------------------------------------------------------------
 
 def _landlock(scratch: str, readable: Iterable[str], hidden: Iterable[str]) -> None:
-    if landlockpy is None or landlockpy.abi_version() == 0:
+    if _landlock_abi() == 0:
         raise OSError("Landlock is not available")
     fs = landlockpy.AccessFS
     read_file = fs.READ_FILE | fs.EXECUTE
     read_tree = read_file | fs.READ_DIR
     secret = [Path(p) for p in hidden]
-    with landlockpy.Ruleset() as rules:  # handles every right this kernel knows: unlisted = denied
+    # Handles every file and network right this kernel knows (unlisted = denied), and keeps
+    # signals and abstract UNIX sockets inside the worker's own processes.
+    scopes = landlockpy.Scope.SIGNAL | landlockpy.Scope.ABSTRACT_UNIX_SOCKET
+    with landlockpy.Ruleset(scoped=scopes) as rules:
         for path in (*READ_ONLY_SYSTEM, *readable):
             for grant, rights in _around(Path(path), secret, read_tree):
                 rules.allow_path(grant, rights if grant.is_dir() else rights & read_file)

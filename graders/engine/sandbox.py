@@ -72,33 +72,34 @@ def describe(max_processes: int | None = None) -> str:
     """One line for the instructor: what isolates student code here, and what it does not cover."""
     from . import confine
 
-    current = mode()
+    current, layers = mode(), confine.available()
+    landlock, seccomp = layers["landlock"].startswith("Landlock"), layers["seccomp"] == "on"
+    own_uid = drops_root(current)
     on, gaps = [], []
     if current == "bwrap":
         on.append("bubblewrap (read-only system, no course files, no network)")
-    if drops_root(current):
+    if own_uid:
         on.append("a user id of its own" + (f" (at most {max_processes} processes)" if max_processes else ""))
     elif os.geteuid() == 0:
-        on.append("root without capabilities" if current == "none" else "root")
-        gaps.append("fork bombs" if current == "bwrap" or "on" not in confine.available()["seccomp"] else "")
+        on.append("root without capabilities")
     else:
         on.append(f"the grader's own user id ({os.geteuid()})")
     on.append("subreaper (detached processes end with the submission)" if sys.platform.startswith("linux")
               else "process group")
+    if landlock:
+        on.append(f"{layers['landlock']} (files: read-only system, Python and engine; writes: scratch only)")
+    if seccomp:
+        on.append("seccomp (no internet sockets, no new processes)")
+    if not (seccomp or own_uid):
+        gaps.append("fork bombs")
     if current == "none":
-        layers = confine.available()
-        on += [f"{layers['landlock']} (files: read-only system, Python and engine; writes: scratch only)"
-               if layers["landlock"].startswith("Landlock") else "",
-               "seccomp (no internet sockets, no new processes)" if layers["seccomp"] == "on" else ""]
-        if not layers["landlock"].startswith("Landlock"):
+        if not landlock:
             gaps.append(f"file access: Landlock {layers['landlock']}, so student code can read what "
-                        f"{'any user' if drops_root(current) else 'the grader'} can (hidden tests too) and write there")
-        if layers["seccomp"] != "on":
-            gaps.append(f"internet and new processes: seccomp {layers['seccomp']}")
+                        f"{'any user' if own_uid else 'the grader'} can (hidden tests too) and write there")
+        if not seccomp:
+            gaps.append(f"internet: seccomp {layers['seccomp']}")
         gaps.append("UNIX sockets of services on this machine")
-    covered = ", ".join(part for part in on if part)
-    missing = "; ".join(gap for gap in gaps if gap) or "nothing known"
-    return f"{covered}. Not covered: {missing}."
+    return f"{', '.join(on)}. Not covered: {'; '.join(gaps) or 'nothing known'}."
 
 
 @functools.lru_cache(maxsize=1)

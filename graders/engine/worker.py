@@ -32,18 +32,19 @@ def serve(conn: Any, directory: str, memory_mb: int, output_bytes: int, output_f
     worker that fails earlier is the grader's failure, never the student's.
     """
     try:
-        _prepare(directory, memory_mb, output_bytes, output_file, environment, run_as, max_processes,
-                 caps or detect(), preload, confinement)
+        unconfined = _prepare(directory, memory_mb, output_bytes, output_file, environment, run_as, max_processes,
+                              caps or detect(), preload, confinement)
     except BaseException as exc:  # noqa: BLE001 - whatever it is, the judge must hear why
         conn.send_bytes(encode({"setup_error": f"{type(exc).__name__}: {exc}"}))
         return
-    conn.send_bytes(encode({"ready": True}))
+    conn.send_bytes(encode({"ready": True, "unconfined": unconfined}))
     _Server(conn, directory).run()
 
 
 def _prepare(directory: str, memory_mb: int, output_bytes: int, output_file: str, environment: dict[str, str],
              run_as: int | None, max_processes: int, caps: Capabilities, preload: tuple[str, ...],
-             confinement: tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None) -> None:
+             confinement: tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None) -> list[str]:
+    """Set the worker up; returns the confinement steps that could not be applied, and why."""
     if caps.setsid:
         os.setsid()  # own process group: the judge can kill everything we start
     os.environ.clear()  # no tokens or paths of the grader's for student code
@@ -52,14 +53,15 @@ def _prepare(directory: str, memory_mb: int, output_bytes: int, output_file: str
     for module in preload:  # already loaded when forked from the forkserver; a spawned worker pays here
         importlib.import_module(module)
     _apply_limits(memory_mb, output_bytes, caps)
+    unconfined = []
     if confinement is not None:  # before dropping root: the rules name folders only root may open
-        for problem in confine.confine(*confinement, drop_capabilities=run_as is None):
-            print(f"confinement: {problem}", file=sys.stderr)  # best effort; the isolation line says what is on
+        unconfined = confine.confine(*confinement, drop_capabilities=run_as is None)
     if run_as is not None:
         _become(run_as, max_processes)
     os.chdir(directory)
     sys.path.insert(0, directory)
     sys.dont_write_bytecode = True
+    return unconfined
 
 
 def _redirect_output(output_file: str) -> None:

@@ -325,10 +325,8 @@ class WorkerBackend:
             self._worker_start = reaper.start_ticks(self._process.pid)
         child.close()
 
-    def _confinement(self) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
-        """What the worker may read and write (confine.confine), where bubblewrap does not already decide."""
-        if _FORKSERVER.sandbox == "bwrap":
-            return None
+    def _confinement(self) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """What the worker may read and write (confine.confine); inside bubblewrap too, as a second wall."""
         assert self._scratch is not None
         readable = (*sandbox.python_dirs(), str(sandbox.ENGINE_DIR), str(GRADERS_DIR / "__init__.py"))
         return self._scratch, readable, (str(GRADERS_DIR),), confine.wanted()
@@ -343,6 +341,7 @@ class WorkerBackend:
         if not isinstance(message, dict) or message.get("ready") is not True:
             why = message.get("setup_error") if isinstance(message, dict) else None
             raise GraderFailure(f"the worker process could not set itself up ({why or 'no reason given'})")
+        confine.warn_once(message.get("unconfined") or [])
 
     @property
     def _run_as(self) -> int | None:
