@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from .config import Course, CourseConfigError
+from .reports import CLASS_REPORT_HTML
 from .results import REPORT_FILE
 
 
@@ -39,6 +40,12 @@ def _cli(course: Course, args, console) -> int:
                                         [Path(p) for p in args.reference], top=max(1, args.top), jobs=max(1, args.jobs))
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=True)
-    console.print(f"Wrote {csv_path} and {html_path} (evidence to review, not a verdict)."
-                  + (f" `course report {out}` links it from the class report." if graded else ""), highlight=False)
+    console.print(f"Wrote {csv_path} and {html_path} (evidence to review, not a verdict).", highlight=False)
+    if graded and (out / CLASS_REPORT_HTML).is_file():
+        from .reports import write_class_report
+
+        # the class report links the page only if it existed when the report was written: write it again
+        console.print(f"Linked it from {write_class_report(out, args.assignment, course)}", highlight=False)
+    elif graded:
+        console.print(f"`course report {out}` writes the class report, with a link to it.", highlight=False)
     return 0
