@@ -17,7 +17,7 @@ What is compared is what a student wrote:
 - a pair's score on an exercise is ``shared / (smaller + PRIOR)``: the shared
   fingerprints over those of the submission that wrote less, shrunk by
   :data:`PRIOR`, so that two honest two-line answers that happen to agree
-  stay low (identical Tanh layers score 0.4), while a copied submission
+  stay low (identical Tanh layers score 0.44), while a copied submission
   scores near 0.9.
 
 copydetect's own ``CopyDetector`` compares every pair of files in a Python
