@@ -412,3 +412,14 @@ def test_failures_outside_the_test_body_are_the_graders(when, error, status):
         found, feedback = _judge(pytest.ExceptionInfo.from_current(), when)
     assert found == status
     assert ("not a problem with your code" in feedback) == (status == "not-graded")
+
+
+def test_without_posix_user_ids_isolation_is_described_and_workers_confine_themselves(monkeypatch, tmp_path):
+    """Windows has no os.geteuid: the isolation line and a worker's set-up must not need it."""
+    from graders.engine import confine, sandbox
+
+    monkeypatch.delattr(os, "geteuid")
+    monkeypatch.setenv("COURSE_SANDBOX", "none")
+    assert not platform_caps.running_as_root()
+    assert "the grader's own user id" in sandbox.describe()
+    assert confine.confine(str(tmp_path), (), (), (), drop_capabilities=True) == []

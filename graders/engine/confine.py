@@ -30,6 +30,8 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
+from .platform_caps import running_as_root
+
 try:
     import landlockpy
 except ImportError:  # pragma: no cover - a dependency; only a broken install lacks it
@@ -101,7 +103,7 @@ def confine(scratch: str, readable: Iterable[str], hidden: Iterable[str], layers
         problems += _try("Landlock", lambda: _landlock(scratch, readable, hidden))
     if "seccomp" in layers:
         problems += _try("seccomp", _seccomp)
-    if drop_capabilities and os.geteuid() == 0:
+    if drop_capabilities and running_as_root():
         problems += _try("dropping root's capabilities", _drop_capabilities)
     return problems
 

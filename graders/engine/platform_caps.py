@@ -60,6 +60,11 @@ class Capabilities:
         return f"workers {start}, per-test time limits and crash containment{tail}"
 
 
+def running_as_root() -> bool:
+    """Root on a POSIX system; never on Windows, which has no user ids of this kind."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
 def forced_missing() -> set[str]:
     """Features COURSE_FORCE_NO asks to pretend are missing (unknown names are an error)."""
     names = {n.strip() for n in os.environ.get(FORCE_ENV, "").split(",") if n.strip()}

@@ -25,6 +25,7 @@ import sysconfig
 from pathlib import Path
 
 from .config import GRADERS_DIR
+from .platform_caps import running_as_root
 
 ENGINE_DIR = Path(__file__).resolve().parent
 
@@ -65,7 +66,7 @@ def mode() -> str:
 
 def drops_root(sandbox_mode: str) -> bool:
     """Do root's workers run as a user id of their own? Only if that user can run this Python."""
-    return os.geteuid() == 0 and (sandbox_mode == "bwrap" or others_can_use_python())
+    return running_as_root() and (sandbox_mode == "bwrap" or others_can_use_python())
 
 
 def describe(max_processes: int | None = None) -> str:
@@ -80,10 +81,10 @@ def describe(max_processes: int | None = None) -> str:
         on.append("bubblewrap (read-only system, no course files, no network)")
     if own_uid:
         on.append("a user id of its own" + (f" (at most {max_processes} processes)" if max_processes else ""))
-    elif os.geteuid() == 0:
+    elif running_as_root():
         on.append("root without capabilities")
     else:
-        on.append(f"the grader's own user id ({os.geteuid()})")
+        on.append("the grader's own user id" + (f" ({os.geteuid()})" if hasattr(os, "geteuid") else ""))
     on.append("subreaper (detached processes end with the submission)" if sys.platform.startswith("linux")
               else "process group")
     if landlock:
