@@ -101,6 +101,7 @@ print(json.dumps({{
     "write scratch": attempt(lambda: open(os.path.join(scratch, "x"), "w").write("x")),
     "write /tmp": attempt(lambda: open("/tmp/course-confine-test", "w").write("x")),
     "internet socket": attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
+    "local service": attempt(lambda: socket.socket(socket.AF_UNIX).connect("/run/course-test-service")),
     "new process": attempt(lambda: os._exit(0) if os.fork() == 0 else os.wait()),
     "thread": attempt(thread),
     "signal the grader": attempt(lambda: os.kill(os.getppid(), 0)),
@@ -122,6 +123,7 @@ def test_a_confined_worker_reads_only_python_and_the_engine_and_writes_only_its_
     assert seen == {"problems": [], "read hidden test": "PermissionError", "read course.toml": "PermissionError",
                     "read the engine": "allowed", "read numpy": "allowed", "write scratch": "allowed",
                     "write /tmp": "PermissionError", "internet socket": "PermissionError",
+                    "local service": "PermissionError",
                     "new process": "PermissionError", "thread": "allowed", "signal the grader": "PermissionError"}
 
 

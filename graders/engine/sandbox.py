@@ -90,7 +90,7 @@ def describe(max_processes: int | None = None) -> str:
     if landlock:
         on.append(f"{layers['landlock']} (files: read-only system, Python and engine; writes: scratch only)")
     if seccomp:
-        on.append("seccomp (no internet sockets, no new processes)")
+        on.append("seccomp (no new sockets, no new processes)")
     if not (seccomp or own_uid):
         gaps.append("fork bombs")
     if current == "none":
@@ -98,8 +98,7 @@ def describe(max_processes: int | None = None) -> str:
             gaps.append(f"file access: Landlock {layers['landlock']}, so student code can read what "
                         f"{'any user' if own_uid else 'the grader'} can (hidden tests too) and write there")
         if not seccomp:
-            gaps.append(f"internet: seccomp {layers['seccomp']}")
-        gaps.append("UNIX sockets of services on this machine")
+            gaps.append(f"internet and UNIX sockets of local services: seccomp {layers['seccomp']}")
     return f"{', '.join(on)}. Not covered: {'; '.join(gaps) or 'nothing known'}."
 
 
