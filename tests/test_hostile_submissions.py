@@ -310,16 +310,18 @@ def kill_survivors() -> None:
             os.kill(int(survivor.split()[0]), signal.SIGKILL)
 
 
-@pytest.fixture
-def graders_snapshot():
-    """The installed graders and course.toml as they were; put back if an attack got through."""
-    files = [*sorted((ROOT / "graders").rglob("*.py")), ROOT / "course.toml"]
-    before = {path: path.read_bytes() for path in files}
-    yield before
-    kill_survivors()
-    for path, data in before.items():
-        if path.read_bytes() != data:
-            path.write_bytes(data)
+def course_copy(base: Path) -> tuple[Path, dict[Path, bytes]]:
+    """A copy of the course (graders package and course.toml) to grade with, and its files' bytes.
+
+    The judge runs from the copy, so the graders a worker finds through
+    ``sys.modules["graders"]`` are the copy's: an attack that gets through
+    changes a throw-away folder, never the checkout the tests run from.
+    """
+    course = base / "course"
+    shutil.copytree(ROOT / "graders", course / "graders", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "course.toml", course / "course.toml")
+    files = [*sorted((course / "graders").rglob("*.py")), course / "course.toml"]
+    return course, {path: path.read_bytes() for path in files}
 
 
 def grader_user() -> tuple[int, list[str]]:
@@ -366,7 +368,7 @@ def honest_classmates(tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES, ids=str)
-def test_attackers_change_no_score_leak_nothing_and_leave_no_process(mode, honest_classmates, graders_snapshot):
+def test_attackers_change_no_score_leak_nothing_and_leave_no_process(mode, honest_classmates):
     sandbox_mode, confine_layers, as_user, stops = MODES[mode]
     from graders.engine.sandbox import bwrap_works
 
@@ -377,12 +379,13 @@ def test_attackers_change_no_score_leak_nothing_and_leave_no_process(mode, hones
     base = Path(tempfile.mkdtemp(prefix="course-hostile-"))  # not under root's private pytest folder
     try:
         base.chmod(0o755)
+        course, graders_before = course_copy(base)
         out = base / "out"
         names = ["ada", "mallory-detaches", "mallory-leaks", "mallory-sleeps", "mallory-tampers", "zed"]
         results = [out / n / f for n in names for f in ("results.json", "report.json")] + [out / "gradebook.csv"]
         # Where nothing guards the files (subreaper only), the rewriter waits for its worker to end:
         # what is tested there is that it cannot act *after* grading.
-        patches = attackers(results, [ROOT / "course.toml"], after_grading=stops == "processes")
+        patches = attackers(results, [course / "course.toml"], after_grading=stops == "processes")
         if stops == "processes":
             patches = {n: p for n, p in patches.items() if n in ("mallory-detaches", "mallory-sleeps")}
         for name, sample in (("ada", "ada"), ("zed", "dee")):
@@ -398,7 +401,7 @@ def test_attackers_change_no_score_leak_nothing_and_leave_no_process(mode, hones
             for path in (base, *base.rglob("*")):
                 os.chown(path, uid, uid)
         judge = subprocess.Popen([*prefix, sys.executable, "-m", "graders.engine.cli", "grade", str(base / "class"),
-                                  "-a", "a1_backprop", "-o", str(out)], cwd=ROOT, env=env,
+                                  "-a", "a1_backprop", "-o", str(out)], cwd=course, env={**env, "PYTHONPATH": str(course)},
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         stdout, _ = judge.communicate(timeout=600)
         assert judge.returncode == 0, stdout
@@ -415,7 +418,7 @@ def test_attackers_change_no_score_leak_nothing_and_leave_no_process(mode, hones
         if stops == "all":
             secret = hidden_test_excerpt()
             assert not [p for p in out.rglob("*") if p.is_file() and secret in p.read_text(errors="replace")]
-            assert {p: p.read_bytes() for p in graders_snapshot} == graders_snapshot, "the graders were changed"
+            assert {p: p.read_bytes() for p in graders_before} == graders_before, "the graders were changed"
     finally:
         kill_survivors()
         shutil.rmtree(base, ignore_errors=True)
