@@ -53,3 +53,10 @@ def test_the_quick_start_installs_what_grading_needs():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     first = readme.split("```bash\n", 1)[1].splitlines()[0]
     assert first.startswith('pip install -e ".[instructor]" && course grade ')
+
+
+@pytest.mark.parametrize("platform", sorted(TENSORFLOW))
+def test_every_platform_has_a_time_zone_database(platform):
+    """Loading course.toml resolves [course] timezone with zoneinfo; Windows has no tz database of its own."""
+    names = {r.name for r in check_wheels.requirements_for(environment(platform, "3.11"), ())}
+    assert ("tzdata" in names) == platform.startswith("windows")
