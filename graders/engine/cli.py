@@ -166,7 +166,8 @@ def _isolation_line() -> str:
     from .sandbox import SandboxError, describe
 
     try:
-        return f"{describe()}; {detect().summary()}"
+        workers = detect().summary()
+        return f"{describe()} {workers[:1].upper()}{workers[1:]}."
     except SandboxError as err:
         raise CourseConfigError(str(err)) from None
 
