@@ -12,23 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from bench import wall  # benchmarks/ is this script's folder, so on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 EVERYTHING_MISSING = "forkserver,resource,proc,setsid"
-
-
-def wall(command: list[str], env: dict[str, str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -43,8 +33,8 @@ def main() -> None:
     for name in args.assignments:
         command = [sys.executable, "-m", "graders.engine.cli", "check", name, "--submission",
                    str(ROOT / "solutions" / name)]
-        forked = wall(command, base, args.repeat)
-        spawned = wall(command, {**base, "COURSE_FORCE_NO": EVERYTHING_MISSING}, args.repeat)
+        forked = wall(command, args.repeat, base)
+        spawned = wall(command, args.repeat, {**base, "COURSE_FORCE_NO": EVERYTHING_MISSING})
         print(f"| `course check {name}` | {forked:.2f} | {spawned:.2f} | {spawned / forked:.2f}x |", flush=True)
 
 
