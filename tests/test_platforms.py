@@ -135,6 +135,17 @@ def test_check_in_the_degraded_state_grades_solution_and_stubs(tmp_path):
     assert "0 / 23" in stubs.stdout and "Relu: not implemented yet." in stubs.stdout
 
 
+def test_spawned_workers_in_the_bubblewrap_sandbox_grade_the_solution():
+    """Spawned (not forked) workers start as bubblewrap's session leaders; setting up must not fail on that."""
+    from graders.engine.sandbox import bwrap_works
+
+    if not bwrap_works():
+        pytest.skip("bubblewrap cannot run here")
+    solution = course("check", "a1_backprop", "--submission", str(SOLUTION), env={platform_caps.FORCE_ENV: "forkserver"})
+    assert solution.returncode == 0, solution.stdout + solution.stderr
+    assert "23 / 23" in solution.stdout and "not graded" not in solution.stdout.lower()
+
+
 def test_check_in_the_degraded_state_names_a_mistake_and_stops_a_hanging_method(tmp_path):
     folder = mixed_submission(tmp_path / "mine")
     result = course("--root", str(strict_root(tmp_path)), "check", "a1_backprop", "--submission", str(folder),

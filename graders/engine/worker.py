@@ -45,7 +45,7 @@ def _prepare(directory: str, memory_mb: int, output_bytes: int, output_file: str
              run_as: int | None, max_processes: int, caps: Capabilities, preload: tuple[str, ...],
              confinement: tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None) -> list[str]:
     """Set the worker up; returns the confinement steps that could not be applied, and why."""
-    if caps.setsid:
+    if caps.setsid and os.getsid(0) != os.getpid():  # a sandbox may have started us as a session leader already
         os.setsid()  # own process group: the judge can kill everything we start
     os.environ.clear()  # no tokens or paths of the grader's for student code
     os.environ.update(environment)
