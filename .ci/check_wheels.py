@@ -24,7 +24,7 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from graders.engine.dependencies import project_requirements  # noqa: E402 - after the path is set
+from graders.engine.core.dependencies import project_requirements  # noqa: E402 - after the path is set
 PLATFORMS = {  # name -> (marker environment, pip --platform tags)
     "linux-x86_64": ({"sys_platform": "linux", "platform_machine": "x86_64", "platform_system": "Linux"},
                      ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]),

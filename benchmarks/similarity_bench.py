@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graders.engine.notebooks import split_module  # noqa: E402
+from graders.engine.authoring.notebooks import split_module  # noqa: E402
 from tests.catalog.a1_backprop import MISTAKES, VARIANTS  # noqa: E402
 from tests.catalog.a1_independent import INDEPENDENT, fill_stubs  # noqa: E402
 

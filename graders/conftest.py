@@ -4,7 +4,7 @@ Run a self-check with ``pytest graders/a1_backprop`` (your exercises/ folder)
 or ``pytest graders/a1_backprop --submission path/to/folder``.
 """
 
-from graders.engine.plugin import (  # noqa: F401 - pytest finds hooks and fixtures by name
+from graders.engine.grading.plugin import (  # noqa: F401 - pytest finds hooks and fixtures by name
     assignment,
     identity,
     judge_imports,

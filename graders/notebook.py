@@ -83,8 +83,8 @@ class VariantNote:
 
 def show_variant(assignment: str, folder: str | os.PathLike = ".") -> VariantNote:
     """The student's variant, from the id their files record (run the cell that writes it first)."""
-    from graders.engine.config import load_course
-    from graders.engine.variants import describe
+    from graders.engine.core.config import load_course
+    from graders.engine.grading.variants import describe
 
     text = describe(load_course(_course_root()), assignment, None, Path(folder).resolve())
     return VariantNote(text or f"{assignment} has no per-student variants.")
@@ -93,7 +93,7 @@ def show_variant(assignment: str, folder: str | os.PathLike = ".") -> VariantNot
 def _ask(assignment: str, submission: Path, visibility: str, exercise: str | None) -> dict[str, Any]:
     global _judge
     if _judge is None or _judge.poll() is not None:
-        _judge = subprocess.Popen([sys.executable, "-m", "graders.engine.judge_server"], stdin=subprocess.PIPE,
+        _judge = subprocess.Popen([sys.executable, "-m", "graders.engine.grading.judge_server"], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, encoding="utf-8", bufsize=1)
     # nbgrader autogrades in autograded/<student>/<assignment>/: the student is the name
     # (it seeds the hidden tests, as `course grade` does for submitted/<student>/<assignment>/)
@@ -112,6 +112,6 @@ def _ask(assignment: str, submission: Path, visibility: str, exercise: str | Non
 
 
 def _course_root() -> Path:
-    from graders.engine.config import locate_course_root
+    from graders.engine.core.config import locate_course_root
 
     return locate_course_root()

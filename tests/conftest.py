@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine.config import Course, load_course
-from graders.engine.runner import RunOptions, run_graders
-from graders.engine.scoring import Report
+from graders.engine.core.config import Course, load_course
+from graders.engine.grading.runner import RunOptions, run_graders
+from graders.engine.core.scoring import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 

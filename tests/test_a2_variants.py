@@ -19,10 +19,10 @@ import pytest
 
 from graders.a2_keras_by_hand.seed_model import SEED_X, true_label
 from graders.a2_keras_by_hand.variant import GRID, pools, variant_for
-from graders.engine.batch import grade_batch
+from graders.engine.classbook.batch import grade_batch
 from graders.engine.cli import main
-from graders.engine.inputs import Inputs
-from graders.engine.runner import RunOptions, run_graders
+from graders.engine.classbook.inputs import Inputs
+from graders.engine.grading.runner import RunOptions, run_graders
 from tests.catalog.a2_keras_by_hand import SOLUTION_HAND, network_at, numbers
 from tests.conftest import ROOT, Patch, apply_patches, exercise_scores, feedback_of
 
@@ -292,7 +292,7 @@ def test_gradescope_grades_each_user_at_their_own_input(tmp_path):
 
 
 def test_the_class_report_counts_numbers_worked_for_another_input(class_graded):
-    from graders.engine.reports import write_class_report
+    from graders.engine.reporting.reports import write_class_report
 
     page = write_class_report(class_graded["out"], A2).read_text()
     assert "numbers worked for another input than your own" in page

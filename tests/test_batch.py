@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine.batch import grade_batch
-from graders.engine.config import CourseConfigError
-from graders.engine.inputs import Inputs, SubmissionInput
+from graders.engine.classbook.batch import grade_batch
+from graders.engine.core.config import CourseConfigError
+from graders.engine.classbook.inputs import Inputs, SubmissionInput
 from tests.conftest import ROOT
 from tests.test_hostile_submissions import HOSTILE
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from graders.engine.cli import _parser
-from graders.engine.shards import parse_shard
+from graders.engine.classbook.shards import parse_shard
 from tests.conftest import ROOT
 
 SLURM = ROOT / "templates" / "slurm"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from graders.engine.codec import CodecError, Handle, decode, encode
+from graders.engine.isolation.codec import CodecError, Handle, decode, encode
 
 
 def test_round_trip_keeps_values_types_and_dtypes():

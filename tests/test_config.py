@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine.config import CourseConfigError, load_course
+from graders.engine.core.config import CourseConfigError, load_course
 from tests.conftest import ROOT
 
 

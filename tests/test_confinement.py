@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine import confine, sandbox
-from graders.engine.config import GRADERS_DIR
+from graders.engine.isolation import confine
+
+from graders.engine.isolation import sandbox
+from graders.engine.core.config import GRADERS_DIR
 from tests.conftest import ROOT
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper and Landlock are Linux only")
@@ -28,7 +30,7 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
 
 DETACH_AND_END = """
 import os, signal, sys, time
-from graders.engine import reaper
+from graders.engine.isolation import reaper
 
 marker = "course-reaper-test-%d" % os.getpid()
 subreaper = {subreaper}
@@ -73,8 +75,9 @@ def test_without_the_subreaper_a_detached_process_escapes():
 
 CONFINED = """
 import json, os, socket, sys, threading
-from graders.engine import confine, sandbox
-from graders.engine.config import GRADERS_DIR
+from graders.engine.isolation import confine
+from graders.engine.isolation import sandbox
+from graders.engine.core.config import GRADERS_DIR
 
 scratch = sys.argv[1]
 readable = (*sandbox.python_dirs(), str(sandbox.ENGINE_DIR), str(GRADERS_DIR / "__init__.py"))

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine.adjustments import load_adjustments
-from graders.engine.batch import write_gradebook
+from graders.engine.classbook.adjustments import load_adjustments
+from graders.engine.classbook.batch import write_gradebook
 from graders.engine.cli import main
-from graders.engine.config import CourseConfigError, load_course
-from graders.engine.corrections import Corrections
-from graders.engine.lms import export, read_roster
-from graders.engine.regrade_diff import TOTAL, Change, changes
-from graders.engine.reports import class_page, load_reports, write_feedback
-from graders.engine.results import write_submission_results
-from graders.engine.runner import RunOptions, run_graders
+from graders.engine.core.config import CourseConfigError, load_course
+from graders.engine.classbook.corrections import Corrections
+from graders.engine.platforms.lms import export, read_roster
+from graders.engine.classbook.regrade_diff import TOTAL, Change, changes
+from graders.engine.reporting.reports import class_page, load_reports, write_feedback
+from graders.engine.core.results import write_submission_results
+from graders.engine.grading.runner import RunOptions, run_graders
 from tests.conftest import ROOT
 from tests.test_cli import course as run_course
 

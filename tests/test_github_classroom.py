@@ -14,7 +14,7 @@ import subprocess
 import pytest
 import yaml
 
-from graders.engine.classroom import points_line, summary_markdown
+from graders.engine.platforms.classroom import points_line, summary_markdown
 from graders.engine.cli import _parser, main
 from tests.conftest import ROOT
 
@@ -101,6 +101,6 @@ def test_the_job_summary_shows_each_failed_check_with_its_feedback(stub_report):
 
 
 def test_reporting_without_a_points_file_fails_with_a_message(tmp_path):
-    from graders.engine.classroom import main as report_points
+    from graders.engine.platforms.classroom import main as report_points
 
     assert report_points([str(tmp_path / "missing.json")]) == 1

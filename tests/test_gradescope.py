@@ -21,8 +21,8 @@ import jsonschema
 import pytest
 
 from graders.engine.cli import main
-from graders.engine.gradescope import _choose, student_key
-from graders.engine.inputs import Inputs
+from graders.engine.platforms.gradescope import _choose, student_key
+from graders.engine.classbook.inputs import Inputs
 from tests.conftest import ROOT
 
 SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
@@ -96,7 +96,7 @@ def test_the_scripts_are_stored_executable(bundle):
 
 def test_the_zip_holds_the_course_package_hidden_tests_and_released_notebook(bundle):
     names = set(zipfile.ZipFile(bundle).namelist())
-    assert {"course/pyproject.toml", "course/course.toml", "course/graders/engine/runner.py",
+    assert {"course/pyproject.toml", "course/course.toml", "course/graders/engine/grading/runner.py",
             "course/graders/a1_backprop/test_train.py", "course/exercises/a1_backprop/a1_backprop.ipynb"} <= names
 
 
@@ -249,7 +249,7 @@ def test_an_attacker_run_as_gradescope_runs_it_gets_its_honest_score_and_nothing
 @pytest.mark.slow
 def test_a_grader_error_without_bubblewrap_still_gives_the_not_your_fault_result(bundle, tmp_path):
     """A broken grader in the bundle, graded as Gradescope's containers grade (no bubblewrap)."""
-    from graders.engine.batch import GRADER_FAILED
+    from graders.engine.classbook.batch import GRADER_FAILED
 
     root = autograder_tree(bundle, tmp_path / "autograder", SOLUTION)
     broken = root / "source" / "course" / "graders" / "a1_backprop" / "oracles.py"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine.config import load_course
-from graders.engine.runner import RunOptions, run_graders
-from graders.engine.worker_backend import WORKER_UID_BASE
+from graders.engine.core.config import load_course
+from graders.engine.grading.runner import RunOptions, run_graders
+from graders.engine.isolation.worker_backend import WORKER_UID_BASE
 from tests.conftest import ROOT, Patch, apply_patches, downstream, exercise_scores, feedback_of
 
 L, N = "layers.py", "network.py"
@@ -95,8 +95,8 @@ def test_hostile_code_loses_only_its_own_points(hostile, strict_course, make_sub
 
 
 def test_fake_results_file_written_by_student_code_changes_nothing(make_submission, tmp_path):
-    from graders.engine.batch import grade_batch
-    from graders.engine.inputs import SubmissionInput
+    from graders.engine.classbook.batch import grade_batch
+    from graders.engine.classbook.inputs import SubmissionInput
 
     course = load_course(ROOT)
     folder = make_submission("a1_backprop", (inject(
@@ -115,7 +115,7 @@ def test_fake_results_file_written_by_student_code_changes_nothing(make_submissi
 
 
 sandboxed = pytest.mark.skipif(
-    __import__("graders.engine.sandbox", fromlist=["mode"]).mode() != "bwrap",
+    __import__("graders.engine.isolation.sandbox", fromlist=["mode"]).mode() != "bwrap",
     reason="bubblewrap is not available here; the fallback is tested below")
 
 
@@ -355,8 +355,8 @@ MODES = {  # name: (COURSE_SANDBOX, COURSE_CONFINE, as a plain user, attackers i
 @pytest.fixture(scope="module")
 def honest_classmates(tmp_path_factory):
     """Two classmates graded alone: their files must come out byte-identical next to the attackers."""
-    from graders.engine.batch import grade_batch
-    from graders.engine.inputs import SubmissionInput
+    from graders.engine.classbook.batch import grade_batch
+    from graders.engine.classbook.inputs import SubmissionInput
 
     folder = tmp_path_factory.mktemp("honest")
     for name, sample in (("ada", "ada"), ("zed", "dee")):
@@ -370,7 +370,7 @@ def honest_classmates(tmp_path_factory):
 @pytest.mark.parametrize("mode", MODES, ids=str)
 def test_attackers_change_no_score_leak_nothing_and_leave_no_process(mode, honest_classmates):
     sandbox_mode, confine_layers, as_user, stops = MODES[mode]
-    from graders.engine.sandbox import bwrap_works
+    from graders.engine.isolation.sandbox import bwrap_works
 
     if sandbox_mode == "bwrap" and not bwrap_works():
         pytest.skip("bubblewrap cannot run here")

@@ -1,8 +1,8 @@
 """Judges forked from one warm process: what happens when that process dies."""
 
-from graders.engine.inputs import SubmissionInput
-from graders.engine.judges import grade_in_judges
-from graders.engine.runner import RunOptions
+from graders.engine.classbook.inputs import SubmissionInput
+from graders.engine.classbook.judges import grade_in_judges
+from graders.engine.grading.runner import RunOptions
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "tests" / "samples" / "a1_backprop"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine.config import CourseConfigError, LatePolicy, load_course
-from graders.engine.inputs import Inputs
-from graders.engine.late import (assess, days_late, found_time, load_late_records, parse_extension,
+from graders.engine.core.config import CourseConfigError, LatePolicy, load_course
+from graders.engine.classbook.inputs import Inputs
+from graders.engine.classbook.late import (assess, days_late, found_time, load_late_records, parse_extension,
                                  parse_nbgrader_timestamp)
 from tests.conftest import ROOT
 

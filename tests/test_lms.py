@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine.batch import GRADER_FAILED, _record_zero
+from graders.engine.classbook.batch import GRADER_FAILED, _record_zero
 from graders.engine.cli import main
-from graders.engine.config import CourseConfigError
-from graders.engine.lms import export, parse_rename, read_roster
-from graders.engine.results import write_submission_results
-from graders.engine.runner import RunOptions, run_graders
+from graders.engine.core.config import CourseConfigError
+from graders.engine.platforms.lms import export, parse_rename, read_roster
+from graders.engine.core.results import write_submission_results
+from graders.engine.grading.runner import RunOptions, run_graders
 from tests.conftest import ROOT
 
 SOLUTION = ROOT / "solutions" / "a1_backprop"

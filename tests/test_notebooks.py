@@ -11,9 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from graders.engine.batch import grade_batch
-from graders.engine.inputs import Inputs
-from graders.engine.notebooks import notebook_to_files
+from graders.engine.classbook.batch import grade_batch
+from graders.engine.classbook.inputs import Inputs
+from graders.engine.authoring.notebooks import notebook_to_files
 from tests.conftest import ROOT
 
 NOTEBOOK_ASSIGNMENTS = sorted(p.parent.name for p in ROOT.glob("solutions/*/narrative.md"))

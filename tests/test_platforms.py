@@ -19,11 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine import platform_caps, worker_backend
-from graders.engine.config import GRADERS_DIR, CourseConfigError, Limits, load_course
-from graders.engine.compare import CheckFailed
-from graders.engine.errors import GraderFailure, StudentTimeout
-from graders.engine.worker_backend import WorkerBackend
+from graders.engine.isolation import platform_caps
+
+from graders.engine.isolation import worker_backend
+from graders.engine.core.config import GRADERS_DIR, CourseConfigError, Limits, load_course
+from graders.engine.grading.compare import CheckFailed
+from graders.engine.core.errors import GraderFailure, StudentTimeout
+from graders.engine.isolation.worker_backend import WorkerBackend
 from tests.conftest import ROOT
 
 EVERYTHING_MISSING = "forkserver,resource,proc,setsid"
@@ -137,7 +139,7 @@ def test_check_in_the_degraded_state_grades_solution_and_stubs(tmp_path):
 
 def test_spawned_workers_in_the_bubblewrap_sandbox_grade_the_solution():
     """Spawned (not forked) workers start as bubblewrap's session leaders; setting up must not fail on that."""
-    from graders.engine.sandbox import bwrap_works
+    from graders.engine.isolation.sandbox import bwrap_works
 
     if not bwrap_works():
         pytest.skip("bubblewrap cannot run here")
@@ -343,7 +345,7 @@ def test_the_setup_cell_installs_the_course_and_respects_an_installed_tensorflow
     import importlib.util
     import subprocess as real_subprocess
 
-    from graders.engine.config import load_course
+    from graders.engine.core.config import load_course
 
     install = load_course(ROOT).install
     calls = []
@@ -415,7 +417,7 @@ def test_the_self_check_workflow_runs_commands_that_exist():
     ("call", CheckFailed("Relu backward dx: 7 of 20 values differ"), "failed"),
 ])
 def test_failures_outside_the_test_body_are_the_graders(when, error, status):
-    from graders.engine.plugin import _judge
+    from graders.engine.grading.plugin import _judge
 
     try:
         raise error
@@ -427,7 +429,8 @@ def test_failures_outside_the_test_body_are_the_graders(when, error, status):
 
 def test_without_posix_user_ids_isolation_is_described_and_workers_confine_themselves(monkeypatch, tmp_path):
     """Windows has no os.geteuid: the isolation line and a worker's set-up must not need it."""
-    from graders.engine import confine, sandbox
+    from graders.engine.isolation import confine
+    from graders.engine.isolation import sandbox
 
     monkeypatch.delattr(os, "geteuid")
     monkeypatch.setenv("COURSE_SANDBOX", "none")

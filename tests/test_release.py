@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from graders.engine.config import load_course
-from graders.engine.release import ReleaseError, apply_release, plan_release, stub_python
+from graders.engine.core.config import load_course
+from graders.engine.authoring.release import ReleaseError, apply_release, plan_release, stub_python
 from tests.conftest import ROOT
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine.batch import grade_batch
-from graders.engine.inputs import SubmissionInput
-from graders.engine.reports import CLASS_REPORT_HTML, FEEDBACK_HTML, write_class_report, write_feedback
+from graders.engine.classbook.batch import grade_batch
+from graders.engine.classbook.inputs import SubmissionInput
+from graders.engine.reporting.reports import CLASS_REPORT_HTML, FEEDBACK_HTML, write_class_report, write_feedback
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "tests" / "samples" / "a1_backprop"
@@ -81,8 +81,8 @@ def test_pages_render_in_a_real_browser(graded, page):
 
 
 def test_a2_feedback_draws_the_decision_boundary_of_the_students_weights(course, make_submission):
-    from graders.engine.reports import student_page
-    from graders.engine.runner import RunOptions, run_graders
+    from graders.engine.reporting.reports import student_page
+    from graders.engine.grading.runner import RunOptions, run_graders
     from tests.conftest import Patch
 
     folder = make_submission("a2_keras_by_hand", (Patch(

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine.batch import grade_batch
+from graders.engine.classbook.batch import grade_batch
 from graders.engine.cli import main
-from graders.engine.config import CourseConfigError
-from graders.engine.inputs import SubmissionInput
-from graders.engine.shards import Shard, parse_shard
+from graders.engine.core.config import CourseConfigError
+from graders.engine.classbook.inputs import SubmissionInput
+from graders.engine.classbook.shards import Shard, parse_shard
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "tests" / "samples" / "a1_backprop"

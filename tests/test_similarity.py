@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 
 from graders.engine.cli import main
-from graders.engine.notebooks import MAGIC, split_module
-from graders.engine import similarity
-from graders.engine.similarity import (REVIEW_SCORE, CodeFingerprint, code_fingerprint, fingerprint_class,
+from graders.engine.authoring.notebooks import MAGIC, split_module
+from graders.engine.reporting import similarity
+from graders.engine.reporting.similarity import (REVIEW_SCORE, CodeFingerprint, code_fingerprint, fingerprint_class,
                                        original_positions, repair_class_offsets)
-from graders.engine.similarity_report import run
+from graders.engine.reporting.similarity_report import run
 from tests.catalog.a1_independent import INDEPENDENT, fill_stubs
 from tests.conftest import ROOT
 
@@ -209,7 +209,7 @@ def test_fingerprints_are_the_same_in_every_process_and_worker(planted_class, co
     """copydetect's own hash is salted per process; ours must not be, or scores would change run to run."""
     text = (planted_class / "bo" / "layers.py").read_text()
     here = sorted(code_fingerprint("layers.py", text).hashes)
-    there = subprocess.run([sys.executable, "-c", "import sys; from graders.engine.similarity import code_fingerprint;"
+    there = subprocess.run([sys.executable, "-c", "import sys; from graders.engine.reporting.similarity import code_fingerprint;"
                             "print(sorted(code_fingerprint('layers.py', sys.stdin.read()).hashes))"],
                            input=text, capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert str(here) == there.strip()

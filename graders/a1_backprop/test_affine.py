@@ -7,7 +7,7 @@ whose gradient w.r.t. out is exactly dout.
 import numpy as np
 import pytest
 
-from graders.engine.compare import expect_close, expect_gradient, expect_unchanged, explain
+from graders.engine.grading.compare import expect_close, expect_gradient, expect_unchanged, explain
 
 from . import oracles
 
@@ -116,7 +116,7 @@ def test_backward_leaves_dout_unchanged(student, rng):
 @pytest.mark.parametrize("ndim", [2, 3, 4])
 def test_random_shapes_against_tensorflow(student, rng, tol, ndim):
     """Random shapes; dx, dW, db against TensorFlow's autodiff"""
-    from graders.engine.tf_oracle import tensorflow
+    from graders.engine.grading.tf_oracle import tensorflow
 
     # sizes >= 2: with N = M = 1 a wrong-axis db would equal the right one, and the
     # same mistake must cost every student the same points

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from graders.engine.compare import CheckFailed, expect, expect_close, expect_gradient, expect_scalar
-from graders.engine.student import set_inplace
+from graders.engine.grading.compare import CheckFailed, expect, expect_close, expect_gradient, expect_scalar
+from graders.engine.isolation.student import set_inplace
 
 from . import oracles
 
@@ -135,7 +135,7 @@ def test_gradient_matches_finite_differences(student, rng, tol, sizes, activatio
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_random_network_against_tensorflow(student, rng, tol, activation):
     """Random depth and widths; gradients against TensorFlow's autodiff"""
-    from graders.engine.tf_oracle import tensorflow
+    from graders.engine.grading.tf_oracle import tensorflow
 
     sizes = (int(rng.integers(2, 7)), [int(h) for h in rng.integers(2, 7, size=int(rng.integers(1, 4)))],
              int(rng.integers(2, 6)))

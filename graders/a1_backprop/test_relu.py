@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from graders.engine.compare import expect_close, expect_unchanged
+from graders.engine.grading.compare import expect_close, expect_unchanged
 
 pytestmark = pytest.mark.exercise("Relu")
 MASK_MISTAKE = "mask uses >= 0: the gradient also passes where x == 0 (relu'(0) is 0 here)"

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graders.engine.compare import CheckFailed
-from graders.engine.errors import StudentError
+from graders.engine.grading.compare import CheckFailed
+from graders.engine.core.errors import StudentError
 
 FILE = "hand_numbers.py"
 

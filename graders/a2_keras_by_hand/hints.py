@@ -1,6 +1,6 @@
 """Hints for errors the student's code raises, naming a known mistake when the error shows one.
 
-Like ``graders.engine.compare.explain`` (which adds one hint to any error),
+Like ``graders.engine.grading.compare.explain`` (which adds one hint to any error),
 plus: when the error message matches a pattern of a known mistake -- e.g. the
 "size 5 is different from 2" NumPy gives for ``x @ W2`` in the seed's network
 -- the feedback names that mistake. The error is not caught: the plugin still
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from graders.engine.errors import StudentCrash, StudentError, StudentTimeout
+from graders.engine.core.errors import StudentCrash, StudentError, StudentTimeout
 
 
 class explain_known:

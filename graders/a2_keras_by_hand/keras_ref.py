@@ -22,13 +22,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from graders.engine.compare import CheckFailed
-from graders.engine.student import StudentObject
+from graders.engine.grading.compare import CheckFailed
+from graders.engine.isolation.student import StudentObject
 
 
 def keras() -> ModuleType:
     """The judge's Keras (imported quietly; waits for the plugin's background import)."""
-    from graders.engine.tf_oracle import keras as judge_keras
+    from graders.engine.grading.tf_oracle import keras as judge_keras
 
     return judge_keras()
 

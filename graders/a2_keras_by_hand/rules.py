@@ -13,7 +13,7 @@ from typing import Mapping
 
 import numpy as np
 
-from graders.engine.compare import CheckFailed
+from graders.engine.grading.compare import CheckFailed
 
 from .keras_ref import float32_exact
 from .seed_model import true_label

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from graders.engine.compare import CheckFailed, expect
-from graders.engine.student import StudentObject
+from graders.engine.grading.compare import CheckFailed, expect
+from graders.engine.isolation.student import StudentObject
 
 from . import keras_ref, rules
 from .hints import explain_known

@@ -7,7 +7,7 @@ run by Keras' predict in the judge.
 import numpy as np
 import pytest
 
-from graders.engine.compare import expect_close, expect_unchanged
+from graders.engine.grading.compare import expect_close, expect_unchanged
 
 from . import keras_ref
 from .hints import explain_known, matmul_mismatch

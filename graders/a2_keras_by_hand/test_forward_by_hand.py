@@ -7,7 +7,7 @@ set_weights, predicting both its hidden layer and its output.
 import numpy as np
 import pytest
 
-from graders.engine.compare import CheckFailed, expect_close
+from graders.engine.grading.compare import CheckFailed, expect_close
 
 from . import keras_ref
 from .hints import explain_known, matmul_mismatch

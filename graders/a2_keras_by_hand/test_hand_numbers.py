@@ -9,7 +9,7 @@ under), to 5e-4 (4 decimals). Numbers right for another input are named so.
 import numpy as np
 import pytest
 
-from graders.engine.compare import CheckFailed, expect, expect_close
+from graders.engine.grading.compare import CheckFailed, expect, expect_close
 
 from . import keras_ref
 from .hand import require_literal

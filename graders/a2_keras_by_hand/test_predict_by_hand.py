@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from graders.engine.compare import expect_close
+from graders.engine.grading.compare import expect_close
 
 from . import keras_ref
 from .hints import explain_known

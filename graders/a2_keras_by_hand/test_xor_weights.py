@@ -7,7 +7,7 @@ must be >= 0.9 where XOR is true and <= -0.9 where it is false.
 import numpy as np
 import pytest
 
-from graders.engine.compare import CheckFailed
+from graders.engine.grading.compare import CheckFailed
 
 from . import keras_ref
 

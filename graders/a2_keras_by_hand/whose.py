@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from graders.engine.compare import CheckFailed
+from graders.engine.grading.compare import CheckFailed
 
 from .hand import Claim, read_claim
 from .seed_model import SEED_WEIGHTS, SEED_X

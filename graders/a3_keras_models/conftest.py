@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from graders.engine.errors import StudentError
+from graders.engine.core.errors import StudentError
 
 from .keras_hints import add_keras3_hint
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graders.engine.errors import StudentCrash, StudentError, StudentTimeout, SubmissionProblem
+from graders.engine.core.errors import StudentCrash, StudentError, StudentTimeout, SubmissionProblem
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from graders.engine.compare import CheckFailed, expect
-from graders.engine.student import StudentObject
+from graders.engine.grading.compare import CheckFailed, expect
+from graders.engine.isolation.student import StudentObject
 
 
 _early_import: threading.Thread | None = None
@@ -28,7 +28,7 @@ _early_import: threading.Thread | None = None
 
 def judge_keras() -> ModuleType:
     """Keras in the judge (imported quietly; waits for the plugin's background import)."""
-    from graders.engine.tf_oracle import keras
+    from graders.engine.grading.tf_oracle import keras
 
     return keras()
 
@@ -129,7 +129,7 @@ def predict(model: Any, x: np.ndarray) -> np.ndarray:
 def tape_gradients(model: Any, x: np.ndarray, labels: np.ndarray, classes: int) -> dict[str, np.ndarray]:
     """Gradients of Keras' mean softmax cross-entropy (from logits) by tf.GradientTape."""
     keras = judge_keras()
-    from graders.engine.tf_oracle import tensorflow
+    from graders.engine.grading.tf_oracle import tensorflow
 
     tf = tensorflow()
     dense = [layer for layer in model.layers if layer.weights]

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable
 
-from graders.engine.compare import CheckFailed, expect
-from graders.engine.errors import StudentCrash, StudentError, StudentTimeout
-from graders.engine.student import StudentObject
+from graders.engine.grading.compare import CheckFailed, expect
+from graders.engine.core.errors import StudentCrash, StudentError, StudentTimeout
+from graders.engine.isolation.student import StudentObject
 
 from .oracles import judge_keras
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from graders.engine.compare import expect
+from graders.engine.grading.compare import expect
 
 from . import oracles
 from .structure import CNN, CNN_COMPILE, expect_architecture, expect_compiled, expect_model, expect_parameter_count

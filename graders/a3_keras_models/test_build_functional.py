@@ -2,7 +2,7 @@
 
 import pytest
 
-from graders.engine.compare import expect_close
+from graders.engine.grading.compare import expect_close
 
 from . import oracles
 from .structure import (DENSE_COMPILE, dense_net, expect_architecture, expect_compiled, expect_model,

@@ -6,7 +6,7 @@ its JSON and weights, so keras_to_params receives a real Keras model.
 
 import pytest
 
-from graders.engine.compare import CheckFailed, expect, expect_close
+from graders.engine.grading.compare import CheckFailed, expect, expect_close
 
 from . import oracles
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from graders.engine.compare import CheckFailed, expect, expect_array
+from graders.engine.grading.compare import CheckFailed, expect, expect_array
 
 from . import oracles
 

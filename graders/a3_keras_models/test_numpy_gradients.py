@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from graders.engine.compare import expect, expect_close, expect_unchanged
+from graders.engine.grading.compare import expect, expect_close, expect_unchanged
 
 from . import oracles
 

@@ -10,8 +10,8 @@ into the judge's own model, whose sign is compared with the rule on fresh points
 import numpy as np
 import pytest
 
-from graders.engine.compare import CheckFailed, expect
-from graders.engine.student import StudentObject
+from graders.engine.grading.compare import CheckFailed, expect
+from graders.engine.isolation.student import StudentObject
 
 from . import oracles
 from .structure import dense_net, keras_class, keras_model

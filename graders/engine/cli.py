@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from .config import CourseConfigError, find_course_root, load_course
+from .core.config import CourseConfigError, find_course_root, load_course
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,7 +96,15 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("assignments", nargs="*", help="default: every assignment with a notebook")
     export.set_defaults(handler=_nbgrader_export)
 
-    from . import adjustments, gradescope, lms, similarity_cli, variants  # these subcommands live with their modules
+    from .classbook import adjustments
+
+    from .platforms import gradescope
+
+    from .platforms import lms
+
+    from .reporting import similarity_cli
+
+    from .grading import variants  # these subcommands live with their modules
 
     adjustments.register(commands)
     gradescope.register(commands)
@@ -107,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _release(course, args, console: Console) -> int:
-    from .release import ReleaseError, apply_release, plan_release
+    from .authoring.release import ReleaseError, apply_release, plan_release
 
     try:
         plan = plan_release(course, args.assignments or None)
@@ -130,9 +138,9 @@ def _release(course, args, console: Console) -> int:
 
 
 def _check(course, args, console: Console) -> int:
-    from .runner import GraderRunError, RunOptions, run_graders
-    from .variants import describe
-    from .view import show_check
+    from .grading.runner import GraderRunError, RunOptions, run_graders
+    from .grading.variants import describe
+    from .reporting.view import show_check
 
     course.assignment(args.assignment)
     folder = Path(args.submission) if args.submission else course.root / "exercises" / args.assignment
@@ -154,7 +162,7 @@ def _check(course, args, console: Console) -> int:
     if variant:
         console.print(variant, highlight=False, markup=False, soft_wrap=True)
     if args.json:
-        from .results import write_atomic
+        from .core.results import write_atomic
 
         write_atomic(Path(args.json), json.dumps(report.to_dict(), indent=1))
     return 0 if report.graded else 1  # a check the grader could not run is no result
@@ -162,8 +170,8 @@ def _check(course, args, console: Console) -> int:
 
 def _isolation_line() -> str:
     """How workers are isolated here, in one line; a configuration problem is a clean error."""
-    from .platform_caps import detect
-    from .sandbox import SandboxError, describe
+    from .isolation.platform_caps import detect
+    from .isolation.sandbox import SandboxError, describe
 
     try:
         workers = detect().summary()
@@ -184,7 +192,7 @@ def _require_installed(assignment) -> None:
 
 
 def _degraded() -> bool:
-    from .platform_caps import detect
+    from .isolation.platform_caps import detect
 
     return bool(detect().unenforced())
 
@@ -197,8 +205,8 @@ def _note_unenforced_limits(console: Console) -> None:
 
 
 def _grade(course, args, console: Console) -> int:
-    from .judges import warm_up
-    from .shards import parse_shard
+    from .classbook.judges import warm_up
+    from .classbook.shards import parse_shard
 
     # mistakes are errors here, before anything starts
     _require_installed(course.assignment(args.assignment))
@@ -212,13 +220,13 @@ def _grade(course, args, console: Console) -> int:
 def _grade_inputs(course, args, console: Console, shard) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .batch import grade_batch
-    from .corrections import check_corrections, show_corrections
-    from .regrade_diff import record_regrade, snapshot
-    from .results import GRADEBOOK_FILE
-    from .view import show_batch
+    from .classbook.batch import grade_batch
+    from .classbook.corrections import check_corrections, show_corrections
+    from .classbook.regrade_diff import record_regrade, snapshot
+    from .core.results import GRADEBOOK_FILE
+    from .reporting.view import show_batch
 
-    from .inputs import Inputs
+    from .classbook.inputs import Inputs
 
     inputs = Inputs(course.assignment(args.assignment),
                     course.root / "exercises" / args.assignment / f"{args.assignment}.ipynb",
@@ -277,7 +285,7 @@ def _grade_inputs(course, args, console: Console, shard) -> int:
 
 
 def _merge(course, args, console: Console) -> int:
-    from .shards import merge
+    from .classbook.shards import merge
 
     merged = merge(course, [Path(o) for o in args.outs], args.assignment, args.partial)
     if merged.missing:
@@ -290,7 +298,7 @@ def _merge(course, args, console: Console) -> int:
 
 
 def _feedback(course, args, console: Console) -> int:
-    from .reports import write_feedback
+    from .reporting.reports import write_feedback
 
     written = write_feedback(_graded_folder(args.out), args.assignment, course)
     console.print(f"Wrote {len(written)} feedback page(s): {args.out}/<submission>/feedback.html")
@@ -298,7 +306,7 @@ def _feedback(course, args, console: Console) -> int:
 
 
 def _report(course, args, console: Console) -> int:
-    from .reports import write_class_report
+    from .reporting.reports import write_class_report
 
     try:
         target = write_class_report(_graded_folder(args.out), args.assignment, course)
@@ -316,7 +324,7 @@ def _graded_folder(out: str) -> Path:
 
 
 def _nbgrader_export(course, args, console: Console) -> int:
-    from .nbgrader_export import export
+    from .platforms.nbgrader_export import export
 
     target = Path(args.directory)
     written = export(course, target, args.assignments or None)

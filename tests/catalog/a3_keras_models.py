@@ -9,7 +9,7 @@ the catalog fast. ``hidden`` marks mistakes only hidden tests can see.
 
 import ast
 
-from graders.engine.config import Course
+from graders.engine.core.config import Course
 from tests.catalog import Mistake, Variant
 from tests.conftest import ROOT, Patch, downstream
 

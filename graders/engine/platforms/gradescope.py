@@ -1,0 +1,367 @@
+"""Gradescope: build an autograder bundle, and grade one submission inside it.
+
+``course gradescope ASSIGNMENT -o autograder.zip`` writes the zip Gradescope
+builds its grading image from:
+
+- ``setup.sh``: run once, as root, when Gradescope builds the image: a
+  virtual environment with the dependencies pinned to the versions installed
+  where the bundle was built (``requirements.txt``), then the course package
+  from the copy in the bundle;
+- ``run_autograder``: run for every submission; grades ``/autograder/submission``
+  with the same engine as ``course grade`` (public and hidden tests, isolated
+  workers) and writes ``/autograder/results/results.json``;
+- ``course/``: the course package as it is here (``graders/`` with this
+  assignment's hidden tests, ``course.toml``, ``pyproject.toml``) and the
+  released notebook, to read notebook submissions back. Never ``solutions/``.
+
+Inside the container, ``run_autograder`` calls ``python -m graders.engine.platforms.gradescope
+run ASSIGNMENT``. ``AUTOGRADER_ROOT`` (default ``/autograder``) and
+``AUTOGRADER_PYTHON`` move it elsewhere, so a test can run it in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import sys
+import tempfile
+import time
+import tomllib
+import traceback
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..core.config import Course, CourseConfigError, load_course
+
+if TYPE_CHECKING:
+    from ..classbook.inputs import SubmissionInput
+    from ..core.scoring import Report
+
+ROOT_ENV = "AUTOGRADER_ROOT"
+DEFAULT_ROOT = "/autograder"
+COURSE_DIR = "course"              # the course's source copy inside the bundle
+REQUIREMENTS = "requirements.txt"
+GRADING_EXTRA = "instructor"  # grading needs TensorFlow (hidden oracles, a2/a3), nbformat (notebooks), ...
+SETUP = "setup.sh"
+RUN = "run_autograder"
+EXECUTABLE = 0o755
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries get no build time: the same course gives the same bytes
+SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
+
+
+@dataclass(frozen=True)
+class Bundle:
+    path: Path
+    members: tuple[str, ...]
+    requirements: tuple[str, ...]
+    unpinned: tuple[str, ...]  # dependencies not installed here, written with their range instead of a pin
+
+
+# --- building the bundle ------------------------------------------------------------------------
+
+def build_bundle(course: Course, assignment: str, target: Path) -> Bundle:
+    """Write the autograder zip for ``assignment`` to ``target`` (atomically)."""
+    course.assignment(assignment)
+    if not (course.root / "graders" / assignment).is_dir():
+        raise CourseConfigError(f"no graders for {assignment!r}: {course.root / 'graders' / assignment} does not exist")
+    requirements, unpinned = pinned_requirements(course.root / "pyproject.toml")
+    files = course_files(course, assignment)
+    scripts = {SETUP: setup_script(sys.version_info[:2], _min_python(course.root / "pyproject.toml")),
+               RUN: run_script(assignment),
+               REQUIREMENTS: "".join(f"{line}\n" for line in requirements)}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for name, text in scripts.items():
+                _add(bundle, name, text.encode(), EXECUTABLE if name != REQUIREMENTS else 0o644)
+            for name, source in sorted(files.items()):
+                _add(bundle, name, source.read_bytes(), 0o644)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Bundle(target, tuple([*scripts, *sorted(files)]), tuple(requirements), tuple(unpinned))
+
+
+def course_files(course: Course, assignment: str) -> dict[str, Path]:
+    """What the container needs of the course, by name in the zip.
+
+    The graders package with this assignment's tests only (other assignments'
+    hidden tests have no business on this image), the course description and
+    the released notebook. Solutions are never part of it.
+    """
+    root = course.root
+    others = set(course.assignments) - {assignment}
+    files: dict[str, Path] = {}
+    for path in sorted((root / "graders").rglob("*")):
+        relative = path.relative_to(root / "graders")
+        if (not path.is_file() or SKIPPED_PARTS & set(relative.parts) or path.suffix == ".pyc"
+                or relative.parts[0] in others or path.name.startswith(".")):
+            continue
+        files[f"{COURSE_DIR}/graders/{relative.as_posix()}"] = path
+    for name in ("course.toml", "pyproject.toml", "README.md"):  # README: pyproject's readme, pip needs it
+        if (root / name).is_file():
+            files[f"{COURSE_DIR}/{name}"] = root / name
+    notebook = root / "exercises" / assignment / f"{assignment}.ipynb"
+    if notebook.is_file():
+        files[f"{COURSE_DIR}/exercises/{assignment}/{notebook.name}"] = notebook
+    assert not any(name.startswith(f"{COURSE_DIR}/solutions/") for name in files)
+    return files
+
+
+def pinned_requirements(pyproject: Path) -> tuple[list[str], list[str]]:
+    """The project's dependencies pinned to the versions installed here, and those that are not installed.
+
+    Names come from pyproject.toml (not the installed metadata, which is stale
+    until the next ``pip install -e .``); versions from importlib.metadata: the
+    image gets what the graders were tested with.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.requirements import Requirement
+
+    from ..core.dependencies import project_requirements
+
+    try:
+        dependencies = project_requirements(pyproject, (GRADING_EXTRA,))
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as err:
+        raise CourseConfigError(f"cannot read [project].dependencies from {pyproject}: {err}") from None
+    pinned, unpinned = [], []
+    for line in dependencies:
+        requirement = Requirement(line)
+        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        marker = f"; {requirement.marker}" if requirement.marker else ""
+        if requirement.marker and not requirement.marker.evaluate():
+            pinned.append(line)  # another platform's (TensorFlow's macOS/arm64 name): pip skips it there
+            continue
+        try:
+            pinned.append(f"{requirement.name}{extras}=={version(requirement.name)}{marker}")
+        except PackageNotFoundError:
+            pinned.append(line)
+            unpinned.append(requirement.name)
+    return pinned, unpinned
+
+
+def _min_python(pyproject: Path) -> tuple[int, int]:
+    try:
+        spec = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"].get("requires-python", "")
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        spec = ""
+    found = re.search(r">=\s*(\d+)\.(\d+)", spec)
+    return (int(found.group(1)), int(found.group(2))) if found else (3, 11)
+
+
+def _add(bundle: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
+    info = zipfile.ZipInfo(name, FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (0o100000 | mode) << 16  # a regular file with these permissions
+    bundle.writestr(info, data)
+
+
+def setup_script(python: tuple[int, int], min_python: tuple[int, int]) -> str:
+    """``python``: the version the pins were made with, preferred (wheels exist for it); else any >= min."""
+    major, minor = min_python
+    wanted = f"python{python[0]}.{python[1]}"
+    candidates = " ".join(dict.fromkeys([wanted, "python3", "python3.13", "python3.12", f"python{major}.{minor}"]))
+    return f"""#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image.
+# A virtual environment with the pinned dependencies ({REQUIREMENTS}, pinned under
+# {wanted}), then the course package from the copy in this bundle (--no-deps: the pins decide).
+set -euo pipefail
+SOURCE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+ROOT="${{{ROOT_ENV}:-{DEFAULT_ROOT}}}"
+VENV="$ROOT/venv"
+
+find_python() {{
+  local candidate
+  for candidate in {candidates}; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < ({major}, {minor}))' 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}}
+
+apt-get update
+PYTHON="$(find_python || true)"
+if [ -z "$PYTHON" ]; then
+  apt-get install -y --no-install-recommends {wanted} {wanted}-venv
+  PYTHON="$(find_python)"
+fi
+if ! "$PYTHON" -m venv --clear "$VENV"; then
+  apt-get install -y --no-install-recommends "$(basename "$PYTHON")-venv"
+  "$PYTHON" -m venv --clear "$VENV"
+fi
+# Optional: workers run in a bubblewrap sandbox when the container allows it.
+apt-get install -y --no-install-recommends bubblewrap || echo "no bubblewrap: workers run with process limits only"
+
+"$VENV/bin/python" -m pip install --upgrade pip
+"$VENV/bin/python" -m pip install -r "$SOURCE/{REQUIREMENTS}"
+"$VENV/bin/python" -m pip install --no-deps -e "$SOURCE/{COURSE_DIR}"
+"$VENV/bin/python" -c 'import graders.engine.platforms.gradescope, numpy, pytest'
+"""
+
+
+def run_script(assignment: str) -> str:
+    fallback = json.dumps({"score": 0.0, "output": FALLBACK_OUTPUT, "visibility": "visible",
+                           "stdout_visibility": "hidden"})
+    return f"""#!/usr/bin/env bash
+# Gradescope runs this for every submission. It grades $ROOT/submission with the
+# same engine as `course grade` (public + hidden tests, isolated workers) and
+# writes $ROOT/results/results.json. The bundled course copy comes first on
+# PYTHONPATH, so the graders that run are the ones in this bundle.
+set -uo pipefail
+ROOT="${{{ROOT_ENV}:-{DEFAULT_ROOT}}}"
+PYTHON="${{AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}}"
+COURSE="$ROOT/source/{COURSE_DIR}"
+RESULTS="$ROOT/results/results.json"
+mkdir -p "$ROOT/results"
+# Student code runs as a user of its own where it can: it must not read the hidden
+# tests (source/) nor write the results; root, which grades, still can.
+chmod -R go-rwx "$ROOT/source" "$ROOT/results" "$ROOT/submission" 2>/dev/null || true
+cd "$ROOT"
+PYTHONPATH="$COURSE${{PYTHONPATH:+:$PYTHONPATH}}" TF_CPP_MIN_LOG_LEVEL=3 \\
+  "$PYTHON" -m graders.engine.platforms.gradescope run {shlex.quote(assignment)} --autograder-root "$ROOT" --course "$COURSE"
+status=$?
+if [ ! -s "$RESULTS" ]; then
+  # The grader wrote nothing (Python could not start: a broken image?): say so, not "no results".
+  echo "run_autograder: the grader exited with $status before writing $RESULTS"
+  printf '%s\\n' {shlex.quote(fallback)} > "$RESULTS"
+fi
+exit "$status"
+"""
+
+
+FALLBACK_OUTPUT = ("The autograder failed before grading your submission; this is not your fault. "
+                   "Your instructor can see the log and will regrade it.")
+
+
+# --- inside the container -----------------------------------------------------------------------
+
+def grade_submission(root: Path, course_root: Path, assignment: str) -> dict:
+    """Grade ``root/submission``; the Gradescope results dict (also when grading itself fails)."""
+    from ..classbook.batch import GRADER_FAILED
+    from ..classbook.inputs import Inputs
+    from ..core.results import gradescope_results
+    from ..grading.runner import RunOptions, run_graders
+
+    started = time.monotonic()
+    course = load_course(course_root)
+    name = student_key(root / "submission_metadata.json")
+    try:
+        with Inputs(course.assignment(assignment),
+                    course_root / "exercises" / assignment / f"{assignment}.ipynb") as inputs:
+            found = inputs.resolve([root / "submission"])
+            chosen = _choose(found, course.assignment(assignment).files)
+            if chosen is None:
+                why = "; ".join(inputs.problems.values()) or "the submission is empty"
+                report = zero_report(course, assignment, name, f"Your submission could not be read: {why}")
+            else:
+                options = RunOptions(visibility="all", student_ids=student_ids(root / "submission_metadata.json"))
+                report = run_graders(course, assignment, chosen.folder, options, name=name)
+                report.notes += list(chosen.notes)
+    except Exception:  # noqa: BLE001 - the student must get results and an honest message either way
+        print(traceback.format_exc(), flush=True)  # stdout: instructors see it, students do not
+        report = zero_report(course, assignment, name, GRADER_FAILED)
+    return gradescope_results(report) | {"execution_time": round(time.monotonic() - started)}
+
+
+def _choose(found: list[SubmissionInput], files: tuple[str, ...]) -> SubmissionInput | None:
+    """The one submission in the upload: the folder that holds the assignment's files, if several."""
+    holding = [s for s in found if any((s.folder / f).exists() for f in files)]
+    return (holding or found or [None])[0]
+
+
+def student_key(metadata: Path) -> str:
+    """A stable name per student (group) for the hidden tests' seed: Gradescope's user ids.
+
+    Every upload lands in the same folder name, so the folder cannot tell
+    students apart; without metadata (a local run) everyone is "submission".
+    """
+    try:
+        users = json.loads(metadata.read_text(encoding="utf-8"))["users"]
+        ids = sorted(str(user.get("id") or user.get("email")) for user in users)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "submission"
+    return "gradescope-" + "-".join(ids) if ids else "submission"
+
+
+def student_ids(metadata: Path) -> tuple[str, ...]:
+    """Who the upload is graded as, for per-student variants: each user's email, then user id.
+
+    Students know their email; the id is what Gradescope names them by. A
+    group is every member. Without metadata: nobody (the files say who).
+    """
+    try:
+        users = sorted(json.loads(metadata.read_text(encoding="utf-8"))["users"], key=lambda user: str(user.get("id")))
+        return tuple(str(user[key]) for user in users for key in ("email", "id") if user.get(key))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ()
+
+
+def zero_report(course: Course, assignment: str, name: str, feedback: str) -> Report:
+    """Every exercise at zero with one honest message (as `course grade` records a grader failure)."""
+    from ..core.scoring import NOT_GRADED, TestRecord, score_records
+
+    records = [TestRecord(nodeid=f"{exercise}::not-graded", title="not graded", exercise=exercise, hidden=False,
+                          weight=1.0, status=NOT_GRADED, feedback=feedback)
+               for exercise in course.assignment(assignment).exercises]
+    return score_records(course.assignment(assignment), name, records)
+
+
+def run(assignment: str, root: Path, course_root: Path) -> int:
+    from ..core.results import write_atomic
+    from ..isolation.sandbox import describe
+
+    print(f"graders: {Path(__file__).resolve().parents[3]}; isolation: {describe()}", flush=True)
+    results = grade_submission(root, course_root, assignment)
+    write_atomic(root / "results" / "results.json", json.dumps(results, indent=1))
+    print(results["output"], flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m graders.engine.platforms.gradescope",
+                                     description="Grade the Gradescope submission (what run_autograder calls).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json")
+    grade.add_argument("assignment")
+    grade.add_argument("--autograder-root", default=os.environ.get(ROOT_ENV, DEFAULT_ROOT))
+    grade.add_argument("--course", help="the course copy (default: ROOT/source/course)")
+    args = parser.parse_args(argv)
+    root = Path(args.autograder_root)
+    return run(args.assignment, root, Path(args.course) if args.course else root / "source" / COURSE_DIR)
+
+
+# --- the `course gradescope` subcommand ---------------------------------------------------------
+
+def register(commands) -> None:
+    """Adds ``course gradescope`` to the CLI's subcommands."""
+    parser = commands.add_parser("gradescope", help="build a Gradescope autograder zip for an assignment")
+    parser.add_argument("assignment")
+    parser.add_argument("--output", "-o", default="autograder.zip", help="the zip to write (default: autograder.zip)")
+    parser.set_defaults(handler=_cli)
+
+
+def _cli(course: Course, args, console) -> int:
+    bundle = build_bundle(course, args.assignment, Path(args.output))
+    console.print(f"Wrote {bundle.path} ({len(bundle.members)} files). Upload it as the assignment's "
+                  "autograder (Configure Autograder → Zip file upload).", highlight=False)
+    for name in bundle.unpinned:
+        console.print(f"[yellow]warning:[/yellow] {name} is not installed here; requirements.txt keeps "
+                      "its range instead of a pin", markup=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
