@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .core.config import CourseConfigError, find_course_root, load_course
+from .core.dependencies import extra_missing, install_hint
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,11 +26,21 @@ def main(argv: list[str] | None = None) -> int:
         course = load_course(root)
         return args.handler(course, args, console)
     except CourseConfigError as err:
-        Console(stderr=True).print(Text.assemble(("error:", "red"), f" {err}"), highlight=False, soft_wrap=True)
+        _error(str(err))
+        return 2
+    except ModuleNotFoundError as err:
+        extra = extra_missing(err)
+        if extra is None:
+            raise  # not a missing extra: an engine bug, shown as such
+        _error(f"course {args.command} needs the {extra} install: {install_hint(extra)}")
         return 2
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted; results finished so far are kept")
         return 130
+
+
+def _error(message: str) -> None:
+    Console(stderr=True).print(Text.assemble(("error:", "red"), f" {message}"), highlight=False, soft_wrap=True)
 
 
 def _printable_streams() -> None:

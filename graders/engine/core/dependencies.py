@@ -7,6 +7,7 @@ what grading needs) and ``.ci/check_wheels.py`` (which asks PyPI for wheels).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -35,3 +36,23 @@ def project_requirements(pyproject: Path, extras: tuple[str, ...] = ()) -> list[
     for extra in extras:
         add(extra)
     return lines
+
+
+PACKAGE = "dl-course-graders"
+# The modules the extras add, by the extra that adds them (import name, not the distribution's).
+EXTRA_MODULES = {
+    "keras": ("tensorflow", "keras"),
+    "instructor": ("nbgrader", "nbformat", "nbconvert", "jinja2", "matplotlib", "copydetect", "scipy",
+                   "dateutil", "landlockpy", "pyseccomp"),
+}
+
+
+def extra_missing(err: ModuleNotFoundError) -> str | None:
+    """The extra whose install adds the module ``err`` did not find, or None if no extra adds it."""
+    found = re.match(r"No module named '([^']+)'", str(err))  # an import hook may raise it without .name
+    top = (err.name or (found[1] if found else "")).split(".")[0]
+    return next((extra for extra, modules in EXTRA_MODULES.items() if top in modules), None)
+
+
+def install_hint(extra: str) -> str:
+    return f'pip install "{PACKAGE}[{extra}]"'

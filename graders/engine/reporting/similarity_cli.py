@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from ..core.config import Course, CourseConfigError
-from .reports import CLASS_REPORT_HTML
 from ..core.results import REPORT_FILE
 
 
@@ -34,6 +33,7 @@ def _cli(course: Course, args, console) -> int:
                                 "give the submissions and --assignment (e.g. nbgrader's submitted/)")
     if not graded and not args.assignment:
         raise CourseConfigError(f"{out} holds no graded submissions to take the assignment from; pass --assignment")
+    from .reports import CLASS_REPORT_HTML  # jinja2, copydetect: the instructor install's, imported when used
     from .similarity_report import run
 
     csv_path, html_path, warnings = run(course, out, args.assignment, [Path(p) for p in args.submissions],
