@@ -104,7 +104,23 @@ def test_malformed_course_toml_is_reported_with_its_line(tmp_path):
     (tmp_path / "course.toml").write_text("[course]\ntitle = 'x'\n[assignments.a1_backprop]\nfiles = 3\n")
     result = course("--root", str(tmp_path), "check", "a1_backprop")
     assert result.returncode == 2
-    assert "course.toml:4: assignments.a1_backprop.files: must be list" in result.stderr
+    assert "course.toml:4: assignments.a1_backprop.files: must be a list of strings" in result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ("check", "a1_backprop", "--submission", str(ROOT / "solutions" / "a1_backprop")),
+    ("grade", str(ROOT / "solutions" / "a1_backprop"), "-a", "a1_backprop", "-o", "OUT"),
+    ("release", "--check"),
+])
+def test_a_course_toml_typo_stops_every_command_before_grading(tmp_path, command):
+    text = (ROOT / "course.toml").read_text().replace("grad_rtol = 1e-5      #", "grad_rtl = 1e-5      #")
+    (tmp_path / "course.toml").write_text(text)
+    line = next(n for n, raw in enumerate(text.splitlines(), 1) if raw.startswith("grad_rtl ="))
+    result = course("--root", str(tmp_path), *command, cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"course.toml:{line}: assignments.a1_backprop.tolerances.grad_rtl: unknown key; did you mean `grad_rtol`?" \
+        in result.stderr.replace("\n", "")
+    assert not (tmp_path / "OUT").exists()
 
 
 def test_outside_a_course_folder(tmp_path):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .config_schema import LIMIT_DEFAULTS, check
+
 COURSE_FILE = "course.toml"
 GRADERS_DIR = Path(__file__).resolve().parents[2]  # the graders package: engine + one folder per assignment
 
@@ -24,11 +26,11 @@ class CourseConfigError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    test_seconds: float = 30.0
-    submission_seconds: float = 600.0
-    memory_mb: int = 2048
-    output_kb: int = 256
-    processes: int = 32  # processes and threads the worker may run (sandboxed workers only)
+    test_seconds: float = LIMIT_DEFAULTS["test_seconds"]
+    submission_seconds: float = LIMIT_DEFAULTS["submission_seconds"]
+    memory_mb: int = LIMIT_DEFAULTS["memory_mb"]
+    output_kb: int = LIMIT_DEFAULTS["output_kb"]
+    processes: int = LIMIT_DEFAULTS["processes"]  # processes and threads the worker may run (sandboxed workers only)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,11 @@ def load_course(root: Path) -> Course:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise CourseConfigError(f"{path}: not valid TOML: {err}") from None
-    return _Parser(path, text).course(root, data)
+    parser = _Parser(path, text)
+    problem = check(data, GRADERS_DIR)  # every table and key known, every type right, before any use
+    if problem:
+        raise parser.fail(problem.keys, problem.text)
+    return parser.course(root, data)
 
 
 class _Parser:
@@ -194,12 +200,6 @@ class _Parser:
     def late(self, table: Any, keys: list[str]) -> LatePolicy | None:
         if table is None:
             return None
-        if not isinstance(table, dict):
-            raise self.fail(keys, "must be a table")
-        known = {"due", "grace_minutes", "penalty_per_day", "max_penalty"}
-        unknown = set(table) - known
-        if unknown:
-            raise self.fail([*keys, sorted(unknown)[0]], f"unknown key; use one of {sorted(known)}")
         due = self.get(table, [*keys, "due"], (dt.datetime, str))
         if isinstance(due, str):
             try:
@@ -216,9 +216,7 @@ class _Parser:
                 raise self.fail([*keys, key], f"must be {bounds}, got {value:g}")
         return LatePolicy(due=due if due.tzinfo else due.replace(tzinfo=self.zone), **values)
 
-    def limits(self, table: Any, keys: list[str], base: Limits) -> Limits:
-        if not isinstance(table, dict):
-            raise self.fail(keys, "must be a table")
+    def limits(self, table: dict, keys: list[str], base: Limits) -> Limits:
         number = (int, float)
         values = {
             "test_seconds": float(self.get(table, [*keys, "test_seconds"], number, base.test_seconds)),
@@ -230,9 +228,6 @@ class _Parser:
         for key, value in values.items():
             if value <= 0:
                 raise self.fail([*keys, key], f"must be positive, got {value}")
-        unknown = set(table) - set(values)
-        if unknown:
-            raise self.fail([*keys, sorted(unknown)[0]], f"unknown limit; use one of {sorted(values)}")
         return Limits(**values)
 
     def assignment(self, name: str, table: Any, course_limits: Limits) -> Assignment:
@@ -251,10 +246,7 @@ class _Parser:
             for used in ex.uses:
                 if used not in exercises:
                     raise self.fail([*keys, "exercises", ex.name, "uses"], f"names unknown exercise {used!r}")
-        tolerances = self.get(table, [*keys, "tolerances"], dict, {})
-        for tol, value in tolerances.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise self.fail([*keys, "tolerances", tol], f"must be a non-negative number, got {value!r}")
+        tolerances = self.get(table, [*keys, "tolerances"], dict, {})  # names and kinds: config_schema
         return Assignment(
             name=name,
             title=self.get(table, [*keys, "title"], str),
