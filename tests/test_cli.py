@@ -123,9 +123,26 @@ def test_a_course_toml_typo_stops_every_command_before_grading(tmp_path, command
     assert not (tmp_path / "OUT").exists()
 
 
-def test_outside_a_course_folder(tmp_path):
-    result = course("check", "a1_backprop", cwd=tmp_path)
-    assert result.returncode == 2 and "no course.toml found" in result.stderr
+def test_outside_a_course_folder_the_package_s_own_course_is_used_and_named(tmp_path):
+    result = course("check", "a1_backprop", "--submission", str(SOLUTION), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "23 / 23" in result.stdout
+    assert f"using the course at {ROOT / 'course.toml'}" in result.stderr
+
+
+def test_inside_a_course_folder_its_course_is_used_without_a_note():
+    result = course("check", "a1_backprop", "--submission", str(SOLUTION), "--local", cwd=ROOT / "exercises")
+    assert result.returncode == 0 and "using the course" not in result.stderr
+
+
+def test_with_no_course_anywhere_the_error_says_what_to_do(tmp_path, monkeypatch, capsys):
+    from graders.engine import cli
+    from graders.engine.core import config
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(config, "GRADERS_DIR", tmp_path / "site-packages" / "graders")  # a package without one
+    assert cli.main(["check", "a1_backprop"]) == 2
+    assert "no course.toml found" in capsys.readouterr().err
 
 
 def test_plain_pytest_self_check_works_in_a_checkout():

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from .core.config import CourseConfigError, find_course_root, load_course
+from .core.config import COURSE_FILE, CourseConfigError, load_course, locate_course_root
 from .core.dependencies import extra_missing, install_hint
 
 
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     _printable_streams()
     console = Console(stderr=False, markup=False)  # paths, names and feedback print literally
     try:
-        root = Path(args.root) if args.root else find_course_root()
+        root = Path(args.root) if args.root else _course_root()
         course = load_course(root)
         return args.handler(course, args, console)
     except CourseConfigError as err:
@@ -41,6 +41,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _error(message: str) -> None:
     Console(stderr=True).print(Text.assemble(("error:", "red"), f" {message}"), highlight=False, soft_wrap=True)
+
+
+def _course_root() -> Path:
+    """The course above the working folder, else the package's own (said, since it is not the one here)."""
+    root = locate_course_root()
+    if not Path.cwd().resolve().is_relative_to(root.resolve()):
+        Console(stderr=True).print(Text(f"note: no {COURSE_FILE} in this folder or above; using the course at "
+                                        f"{root / COURSE_FILE}", style="dim"), highlight=False, soft_wrap=True)
+    return root
 
 
 def _printable_streams() -> None:
