@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -20,6 +20,7 @@ from ..core.config import Course, load_course
 from .inputs import SubmissionInput
 from ..core.results import (GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, keep_graded_files, write_atomic,
                       write_submission_results)
+from ..grading.evidence import EVIDENCE_FILE
 from ..grading.runner import RunOptions, run_graders
 from ..core.scoring import GRADER_FAILURE_NOTE, NOT_GRADED, Report, TestRecord, score_records
 from .shards import Shard, write_manifest
@@ -133,7 +134,8 @@ def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str,
     """Grade one submission and write its files; runs in a judge process."""
     course = load_course(Path(root))
     try:
-        report = run_graders(course, assignment, submission.folder, options, name=submission.name)
+        kept = replace(options, evidence=str(Path(out) / submission.name / EVIDENCE_FILE))
+        report = run_graders(course, assignment, submission.folder, kept, name=submission.name)
         report.notes += list(submission.notes)
         keep_graded_files(Path(out), submission.name, submission.folder, course.assignment(assignment).files)
         report.submitted_at, report.submitted_via = submission.submitted.at, submission.submitted.via

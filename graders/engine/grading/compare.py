@@ -13,6 +13,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..isolation.student import StudentObject
+from . import evidence as evidence_
+from .relations import Case
 
 
 class CheckFailed(AssertionError):
@@ -54,14 +56,19 @@ def expect_close(got: Any, expected: Any, what: str, *, rtol: float, atol: float
     """``got`` ≈ ``expected`` elementwise: ``|got - expected| <= atol + rtol * |expected|``."""
     expected = np.asarray(expected, dtype=np.float64)
     mistake = _matching_mistake(got, mistakes or {}, rtol, atol)
+    check = _keep_evidence(got, expected, what, rtol, atol, mistake)
     try:
         array = expect_array(got, what, shape=expected.shape)
     except CheckFailed as failed:
+        mistake, hint = _mined_if_unknown(check, mistake, hint)
         raise CheckFailed(_join(str(failed), mistake, hint)) from None
     error = np.abs(array.astype(np.float64) - expected)
     allowed = atol + rtol * np.abs(expected)
     if np.all(error <= allowed):
+        if check is not None:
+            check.passed = True
         return
+    mistake, hint = _mined_if_unknown(check, mistake, hint)
     worst = np.unravel_index(np.argmax(error - allowed), error.shape) if error.ndim else ()
     detail = (f"{what}: {int(np.sum(error > allowed))} of {error.size} values differ; "
               f"largest error {error[worst]:.3g} at {_index(worst)} "
@@ -106,6 +113,32 @@ def _matching_mistake(got: Any, mistakes: Mapping[str, Any], rtol: float, atol: 
                                                           atol=max(atol, 1e-9), equal_nan=True):
             return name
     return None
+
+
+def _keep_evidence(got: Any, expected: np.ndarray, what: str, rtol: float, atol: float,
+                   mistake: str | None) -> evidence_.Check | None:
+    """Note this check in the running test's evidence (when a graded run keeps it)."""
+    test = evidence_.current()
+    if test is None:
+        return None
+    value = None if isinstance(got, StudentObject) or got is None else evidence_.as_float_array(got)
+    check = evidence_.Check(what, value, expected, rtol, atol, passed=False, known=mistake)
+    test.checks.append(check)
+    return check
+
+
+def _mined_if_unknown(check: evidence_.Check | None, mistake: str | None, hint: str) -> tuple[str | None, str]:
+    """A failed check no grader's mistake explains: is it a mistake mined from earlier classes?"""
+    test = evidence_.current()
+    if mistake or check is None or test is None or check.got is None or not test.mined:
+        return mistake, hint
+    case = Case(check.rtol, check.atol, test.inputs,
+                [(c.family, c.expected) for c in test.checks if c is not check])
+    for mined in test.mined:
+        if mined.applies_to(test.test, check.family) and mined.matches(check.got, check.expected, case):
+            check.known = mined.name
+            return mined.name, mined.hint or hint
+    return mistake, hint
 
 
 def _join(detail: str, mistake: str | None, hint: str) -> str:

@@ -24,8 +24,10 @@ from typing import Any, Iterator
 import numpy as np
 import pytest
 
+from . import evidence, mined
 from .compare import CheckFailed
 from ..core.config import GRADERS_DIR, Assignment, Course, load_course, locate_course_root
+from ..core.results import write_atomic
 from ..core.errors import GraderFailure, StudentCrash, StudentError, StudentTimeout
 from ..core.scoring import NOT_GRADED, TestRecord, score_records
 from ..isolation.student import LocalBackend, Submission
@@ -50,6 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "default in a graded run: the submission's name")
     group.addoption("--results-json", default=None, help="write the scored report here as JSON")
     group.addoption("--course-root", default=None, help="folder holding course.toml")
+    group.addoption("--evidence", default=None,
+                    help="keep the failed checks' arrays here as JSON, for `course mistakes` (never shown)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,6 +70,8 @@ class GradingSession:
         self.config = config
         self.records: list[TestRecord] = []
         self.plots: dict[str, list[dict]] = {}  # nodeid -> figures recorded by the test
+        self.evidence: list[evidence.TestEvidence] = []  # per test: inputs and value checks
+        self._mined: tuple[mined.MinedMistake, ...] | None = None
         self._course: Course | None = None
         self.assignment: Assignment | None = None
         self.submission: Submission | None = None
@@ -108,11 +114,24 @@ class GradingSession:
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
         if self.submission is not None and self.assignment is not None:
             self.submission._backend.set_deadline(self.assignment.limits.test_seconds)
+        token = evidence.CURRENT.set(self._open_evidence(item))
         try:
             return (yield)
         finally:
+            evidence.CURRENT.reset(token)
             if self.submission is not None:
                 self.submission._backend.set_deadline(None)
+
+    def _open_evidence(self, item: pytest.Item) -> evidence.TestEvidence | None:
+        exercise = item.get_closest_marker("exercise")
+        if exercise is None or self.assignment is None:
+            return None
+        if self._mined is None:
+            self._mined = mined.load(GRADERS_DIR / self.assignment.name)
+        test = evidence.TestEvidence(item.nodeid, exercise.args[0], item.get_closest_marker("hidden") is not None,
+                                     mined=tuple(m for m in self._mined if m.test == item.nodeid.split("[")[0]))
+        self.evidence.append(test)
+        return test
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
@@ -148,6 +167,9 @@ class GradingSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.submission is not None:
             self.submission._backend.close()
+        kept = self.config.getoption("evidence")
+        if kept:
+            write_atomic(Path(kept), json.dumps(evidence.failed_checks_document(self.evidence)))
         path = self.config.getoption("results_json")
         if path and self.assignment is not None:
             report = score_records(self.assignment, self.submission_name(), self.records)
@@ -174,7 +196,7 @@ class GradingSession:
                                              files=self.assignment.files)
             else:
                 backend = LocalBackend(directory)
-            self.submission = Submission(backend, directory, self.assignment.files,
+            self.submission = Submission(evidence.RecordingBackend(backend), directory, self.assignment.files,
                                          self.assignment.numpy_only)
         return self.submission
 

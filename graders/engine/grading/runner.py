@@ -20,6 +20,7 @@ class RunOptions:
     seed: int | None = None     # hidden-test seed; default: from the submission's name
     exercise: str | None = None  # grade only this exercise (a notebook's check cell)
     student_ids: tuple[str, ...] = ()  # graded as (per-student variants); default: the name, when grading
+    evidence: str | None = None  # keep failed checks' arrays in this file (course mistakes); never shown
 
 
 class GraderRunError(RuntimeError):
@@ -53,6 +54,8 @@ def run_graders(course: Course, assignment: str, submission: Path, options: RunO
         if options.exercise is not None:
             args.append(f"--exercise={options.exercise}")
         args += [f"--student-id={student_id}" for student_id in options.student_ids]
+        if options.evidence is not None:
+            args.append(f"--evidence={options.evidence}")
         if options.seed is not None:
             args.append(f"--seed={options.seed}")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hidden tests may import TensorFlow

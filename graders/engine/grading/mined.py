@@ -1,0 +1,73 @@
+"""Mined mistakes: named by an instructor from a cluster of ``course mistakes``.
+
+``graders/<assignment>/mined_mistakes.toml`` is part of the course (reviewed,
+committed, used again next term)::
+
+    [[mistake]]
+    exercise = "Affine"
+    test = "graders/a1_backprop/test_affine.py::test_backward_matches_finite_differences"
+    check = "Affine dW (attribute self.dW)"       # the check's family (numbers masked)
+    relation = "factor"
+    param = "1/in3.shape[0]"
+    name = "dW divided by the batch size"
+    hint = "The batch is summed over in dW, not averaged."
+
+A failed check whose test and family match, and whose output has that
+relation to the oracle's with the student's own values, is told the name, as
+for a grader's known mistake. Naming explains; it never changes a score.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import relations
+
+MINED_FILE = "mined_mistakes.toml"
+
+
+@dataclass(frozen=True)
+class MinedMistake:
+    exercise: str
+    test: str
+    check: str
+    relation: str
+    param: str
+    name: str
+    hint: str = ""
+
+    def applies_to(self, test: str, family: str) -> bool:
+        return self.test == test and self.check == family
+
+    def matches(self, got: np.ndarray, expected: np.ndarray, case: relations.Case) -> bool:
+        return relations.holds(self.relation, self.param, got, expected, case)
+
+
+def load(assignment_dir: Path) -> tuple[MinedMistake, ...]:
+    """The assignment's mined mistakes; none when it has no file."""
+    path = assignment_dir / MINED_FILE
+    if not path.is_file():
+        return ()
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    fields = MinedMistake.__dataclass_fields__
+    return tuple(MinedMistake(**{k: str(v) for k, v in entry.items() if k in fields})
+                 for entry in data.get("mistake", []))
+
+
+def save(assignment_dir: Path, mistakes: tuple[MinedMistake, ...]) -> Path:
+    """Write the file again, entries in the order given (json strings are valid TOML strings)."""
+    lines = ["# Mistakes named with `course mistakes name`: reviewed and committed with the course.",
+             "# A failed check of `test` whose label reads as `check` (numbers masked) and whose",
+             "# output is `relation`(`param`) of the right value is told `name` and `hint`.", ""]
+    for mistake in mistakes:
+        lines.append("[[mistake]]")
+        lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in asdict(mistake).items()]
+        lines.append("")
+    path = assignment_dir / MINED_FILE
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
