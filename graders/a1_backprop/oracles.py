@@ -1,9 +1,10 @@
-"""Independent oracles for a1: definitions and finite differences, never backprop.
+"""Independent oracles for a1 that give no exercise away: finite differences, data, inputs.
 
-Gradients here come only from centered finite differences of forward
-computations (float64) — or, in hidden tests, from TensorFlow's autodiff — so
-a mistake shared by the student's code and a reference backward pass cannot
-hide.
+Gradients come only from centered finite differences of forward computations
+(float64) -- or, in hidden tests, from TensorFlow's autodiff -- so a mistake
+shared by the student's code and a reference backward pass cannot hide. The
+reference forward computations themselves are answers: they live in the
+private answers.py, which the student course replaces by their values.
 """
 
 from __future__ import annotations
@@ -16,21 +17,8 @@ from typing import Callable
 import numpy as np
 
 
-def softmax(x: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, computed in float64 via log-sum-exp."""
-    x = np.asarray(x, dtype=np.float64)
-    log_norm = np.logaddexp.reduce(x, axis=-1, keepdims=True)
-    return np.exp(x - log_norm)
-
-
 def onehot(labels: np.ndarray, classes: int) -> np.ndarray:
     return np.eye(classes)[labels]
-
-
-def cross_entropy(y: np.ndarray, labels: np.ndarray, eps: float = 1e-7) -> float:
-    """Mean of -log(y[i, labels[i]] + eps); y (N, C), labels (N,) integers."""
-    picked = y[np.arange(len(labels)), labels]
-    return float(np.mean(-np.log(picked + eps)))
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -46,37 +34,6 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
         x[index] = saved
         grad[index] = (plus - minus) / (2 * h)
     return grad
-
-
-def activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    return {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh}[name]
-
-
-def mlp_scores(params: dict[str, np.ndarray], x: np.ndarray, act: str) -> np.ndarray:
-    """Scores of Affine -> act -> ... -> Affine, by the definition of each layer."""
-    layers = len(params) // 2
-    h = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-    for i in range(1, layers + 1):
-        h = h @ params[f"W{i}"] + params[f"b{i}"]
-        if i < layers:
-            h = activation(act)(h)
-    return h
-
-
-def mlp_loss(params: dict[str, np.ndarray], x: np.ndarray, labels: np.ndarray, act: str) -> float:
-    """Mean softmax cross-entropy without the 1e-7: its exact gradient is what backprop gives."""
-    return cross_entropy(softmax(mlp_scores(params, x, act)), labels, eps=0.0)
-
-
-def mlp_numerical_gradients(params: dict[str, np.ndarray], x: np.ndarray, labels: np.ndarray,
-                            act: str) -> dict[str, np.ndarray]:
-    grads = {}
-    for key in params:
-        def loss_at(value: np.ndarray, key: str = key) -> float:
-            return mlp_loss({**params, key: value}, x, labels, act)
-
-        grads[key] = numerical_gradient(loss_at, params[key])
-    return grads
 
 
 def random_params(rng: np.random.Generator, sizes: list[int], scale: float = 0.5) -> dict[str, np.ndarray]:

@@ -7,11 +7,11 @@ whose gradient w.r.t. out is exactly dout.
 import numpy as np
 import pytest
 
+from graders.engine.grading.answers import Answers
 from graders.engine.grading.compare import expect_close, expect_gradient, expect_unchanged, explain
 
-from . import oracles
-
 pytestmark = pytest.mark.exercise("Affine")
+answers = Answers.of(__name__)  # reference values: computed here, read from answers.npz in the student course
 
 
 def make_case(rng, x_shape, m):
@@ -21,20 +21,6 @@ def make_case(rng, x_shape, m):
     b = rng.normal(size=m)
     dout = rng.normal(size=(x_shape[0], m))
     return x, W, b, dout
-
-
-def numerical_grads(x, W, b, dout):
-    def loss(x_, W_, b_):
-        return float(np.sum((x_.reshape(len(x_), -1) @ W_ + b_) * dout))
-
-    return (oracles.numerical_gradient(lambda v: loss(v, W, b), x),
-            oracles.numerical_gradient(lambda v: loss(x, v, b), W),
-            oracles.numerical_gradient(lambda v: loss(x, W, v), b))
-
-
-def db_mistakes(dout):
-    return {"db summed over the wrong axis (axis=1 instead of axis=0)": dout.sum(axis=1),
-            "db averaged over the batch instead of summed": dout.mean(axis=0)}
 
 
 def run_backward(student, x, W, b, dout):
@@ -50,8 +36,9 @@ def test_forward_2d(student, rng, tol):
     x, W, b, _ = make_case(rng, (4, 3), 5)
     before = x.copy()
     got = student.layers.Affine(W, b).forward(x)
-    expect_close(got, before @ W + b, "Affine forward for x (4, 3), W (3, 5)", rtol=tol["value_rtol"],
-                 atol=tol["value_atol"], mistakes={"forgot the bias b": before @ W})
+    expect_close(got, answers.affine_forward(before, W, b), "Affine forward for x (4, 3), W (3, 5)",
+                 rtol=tol["value_rtol"], atol=tol["value_atol"],
+                 mistakes={"forgot the bias b": answers.affine_without_bias(before, W)})
     expect_unchanged(before, x, "The input x")
 
 
@@ -60,7 +47,7 @@ def test_forward_flattens_nd_input(student, rng, tol):
     x, W, b, _ = make_case(rng, (4, 2, 3), 5)
     got = student.layers.Affine(W, b).forward(x.copy())
     with explain("reshape x to (N, -1) before the matrix product."):
-        expect_close(got, x.reshape(4, 6) @ W + b, "Affine forward for x (4, 2, 3), W (6, 5)",
+        expect_close(got, answers.affine_forward(x, W, b), "Affine forward for x (4, 2, 3), W (6, 5)",
                      rtol=tol["value_rtol"], atol=tol["value_atol"])
 
 
@@ -68,38 +55,35 @@ def test_backward_matches_finite_differences(student, rng, tol):
     """dx, dW and db match finite differences (N=4, D=3, M=5)"""
     x, W, b, dout = make_case(rng, (4, 3), 5)
     dx, dW, db = run_backward(student, x, W, b, dout)
-    num_dx, num_dW, num_db = numerical_grads(x, W, b, dout)
+    num_dx, num_dW, num_db = answers.affine_numerical_gradients(x, W, b, dout)
     kw = dict(rtol=tol["grad_rtol"], atol=tol["grad_atol"])
     expect_gradient(dx, num_dx, "Affine backward dx (returned)", **kw)
     expect_gradient(dW, num_dW, "Affine dW (attribute self.dW)", **kw)
-    expect_gradient(db, num_db, "Affine db (attribute self.db)", **kw, mistakes=db_mistakes(dout))
+    expect_gradient(db, num_db, "Affine db (attribute self.db)", **kw, mistakes=answers.affine_db_mistakes(dout))
 
 
 def test_backward_square_shapes_name_classic_mistakes(student, rng, tol):
     """With N = D = M, transposes and wrong axes give wrong numbers, not errors"""
     x, W, b, dout = make_case(rng, (3, 3), 3)
     dx, dW, db = run_backward(student, x, W, b, dout)
-    num_dx, num_dW, num_db = numerical_grads(x, W, b, dout)
+    num_dx, num_dW, num_db = answers.affine_numerical_gradients(x, W, b, dout)
     kw = dict(rtol=tol["grad_rtol"], atol=tol["grad_atol"])
-    expect_gradient(dx, num_dx, "Affine dx with N = D = M = 3", **kw,
-                    mistakes={"dx = dout @ W instead of dout @ W.T": dout @ W})
-    expect_gradient(dW, num_dW, "Affine dW with N = D = M = 3", **kw, mistakes={
-        "dW = x @ dout instead of x.T @ dout": x @ dout,
-        "dW transposed (dout.T @ x)": dout.T @ x,
-    })
-    expect_gradient(db, num_db, "Affine db with N = D = M = 3", **kw, mistakes=db_mistakes(dout))
+    square = answers.affine_square_mistakes(x, W, dout)
+    expect_gradient(dx, num_dx, "Affine dx with N = D = M = 3", **kw, mistakes=square["dx"])
+    expect_gradient(dW, num_dW, "Affine dW with N = D = M = 3", **kw, mistakes=square["dW"])
+    expect_gradient(db, num_db, "Affine db with N = D = M = 3", **kw, mistakes=answers.affine_db_mistakes(dout))
 
 
 def test_backward_nd_input_returns_dx_in_input_shape(student, rng, tol):
     """For x of shape (N, d1, d2), dx has that shape and dW has W's shape"""
     x, W, b, dout = make_case(rng, (4, 2, 3), 5)
     dx, dW, db = run_backward(student, x, W, b, dout)
-    num_dx, num_dW, num_db = numerical_grads(x, W, b, dout)
+    num_dx, num_dW, num_db = answers.affine_numerical_gradients(x, W, b, dout)
     kw = dict(rtol=tol["grad_rtol"], atol=tol["grad_atol"])
     expect_gradient(dx, num_dx, "Affine dx for x of shape (4, 2, 3)", **kw,
                     mistakes={"dx not reshaped back to the original shape of x": num_dx.reshape(4, 6)})
     expect_gradient(dW, num_dW, "Affine dW for x of shape (4, 2, 3)", **kw)
-    expect_gradient(db, num_db, "Affine db for x of shape (4, 2, 3)", **kw, mistakes=db_mistakes(dout))
+    expect_gradient(db, num_db, "Affine db for x of shape (4, 2, 3)", **kw, mistakes=answers.affine_db_mistakes(dout))
 
 
 def test_backward_leaves_dout_unchanged(student, rng):
@@ -133,4 +117,4 @@ def test_random_shapes_against_tensorflow(student, rng, tol, ndim):
     kw = dict(rtol=tol["value_rtol"], atol=1e-9)
     expect_close(dx, tdx, f"Affine dx for x of shape {x_shape}", **kw)
     expect_close(dW, tdW, f"Affine dW for W of shape {W.shape}", **kw)
-    expect_close(db, tdb, f"Affine db for b of shape {b.shape}", **kw, mistakes=db_mistakes(dout))
+    expect_close(db, tdb, f"Affine db for b of shape {b.shape}", **kw, mistakes=answers.affine_db_mistakes(dout))

@@ -4,11 +4,13 @@ import numpy as np
 import pytest
 
 from graders.engine.grading.compare import CheckFailed, expect, expect_close, expect_gradient, expect_scalar
+from graders.engine.grading.answers import Answers
 from graders.engine.isolation.student import set_inplace
 
 from . import oracles
 
 pytestmark = pytest.mark.exercise("MultiLayerNet")
+answers = Answers.of(__name__)  # reference values: computed here, read from answers.npz in the student course
 
 SHAPES = [(4, [5], 3), (4, [5, 3], 3), (3, [4, 3, 5], 2)]
 SHAPE_IDS = ["1-hidden", "2-hidden", "3-hidden"]
@@ -37,17 +39,11 @@ def check_param_shapes(got, expected):
 
 
 def forward_mistakes(params, initial, x, activation):
-    other = "tanh" if activation == "relu" else "relu"
-    layers = len(params) // 2
-    h = x
-    for i in range(1, layers + 1):
-        h = oracles.activation(activation)(h @ params[f"W{i}"] + params[f"b{i}"])
-    return {
-        f"used {other} instead of the requested {activation}": oracles.mlp_scores(params, x, other),
-        "applied the activation after the last Affine layer too (predict returns raw scores)": h,
-        "the layers keep copies of the initial weights, not the arrays in params":
-            oracles.mlp_scores(initial, x, activation),
-    }
+    found = answers.mlp_forward_mistakes(params, x, activation)
+    # initial comes from the student's own constructor: only the full course can name this one
+    found["the layers keep copies of the initial weights, not the arrays in params"] = \
+        answers.full_course_only("mlp_scores", initial, x, activation)
+    return found
 
 
 @pytest.mark.parametrize("sizes", SHAPES, ids=SHAPE_IDS)
@@ -79,7 +75,7 @@ def test_predict_returns_scores_of_the_forward_pass(student, rng, tol, sizes, ac
     net, params, initial = build(student, sizes, activation, rng)
     x = rng.normal(size=(6, sizes[0]))
     got = net.predict(x.copy())
-    expect_close(got, oracles.mlp_scores(params, x, activation), f"predict(x), {activation}, sizes {sizes}",
+    expect_close(got, answers.mlp_scores(params, x, activation), f"predict(x), {activation}, sizes {sizes}",
                  rtol=tol["value_rtol"], atol=tol["value_atol"],
                  mistakes=forward_mistakes(params, initial, x, activation))
 
@@ -91,7 +87,7 @@ def test_loss_is_softmax_cross_entropy_of_the_scores(student, rng, tol, labels_a
     x, labels = rng.normal(size=(7, 4)), rng.integers(0, 3, size=7)
     t = oracles.onehot(labels, 3) if labels_as == "one-hot" else labels
     got = expect_scalar(net.loss(x, t), f"loss(x, t) with {labels_as} t")
-    expected = oracles.cross_entropy(oracles.softmax(oracles.mlp_scores(params, x, "relu")), labels)
+    expected = answers.mlp_loss(params, x, labels, "relu")
     expect_close(got, expected, f"loss(x, t) with {labels_as} t", rtol=tol["value_rtol"], atol=tol["value_atol"])
 
 
@@ -100,7 +96,7 @@ def test_accuracy_is_the_fraction_of_correct_rows(student, rng, labels_as):
     """accuracy(x, t) is the fraction of rows whose top score is the label"""
     net, params, _ = build(student, SHAPES[0], "tanh", rng)
     x = rng.normal(size=(20, 4))
-    predicted = np.argmax(oracles.mlp_scores(params, x, "tanh"), axis=1)
+    predicted = np.argmax(answers.mlp_scores(params, x, "tanh"), axis=1)
     labels = np.where(np.arange(20) < 13, predicted, (predicted + 1) % 3)  # 13 of 20 correct
     t = oracles.onehot(labels, 3) if labels_as == "one-hot" else labels
     got = expect_scalar(net.accuracy(x, t), f"accuracy(x, t) with {labels_as} t")
@@ -119,7 +115,7 @@ def test_gradient_matches_finite_differences(student, rng, tol, sizes, activatio
     expect(isinstance(grads, dict) and sorted(grads) == sorted(params),
            f"gradient should return a dict with keys {sorted(params)}, got "
            f"{sorted(grads) if isinstance(grads, dict) else type(grads).__name__}.")
-    numerical = oracles.mlp_numerical_gradients(params, x, labels, activation)
+    numerical = answers.mlp_numerical_gradients(params, x, labels, activation)
     for key in params:
         try:
             expect_gradient(grads[key], numerical[key], f"gradient[{key!r}] ({activation}, sizes {sizes})",

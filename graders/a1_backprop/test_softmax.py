@@ -3,27 +3,11 @@
 import numpy as np
 import pytest
 
+from graders.engine.grading.answers import Answers
 from graders.engine.grading.compare import expect_close, expect_unchanged
 
-from . import oracles
-
 pytestmark = pytest.mark.exercise("softmax")
-
-
-def wrong_softmaxes(x):
-    """What common mistakes return for x, to name them when a result matches."""
-    with np.errstate(all="ignore"):
-        e = np.exp(x)
-        mistakes = {
-            "normalized over the wrong axis (columns instead of rows)": e / e.sum(axis=0, keepdims=True),
-            "exponentials not normalized (missing the division by their sum)": e,
-            "softmax overflows: np.exp of a large logit is inf, and inf / inf is nan": e / e.sum(axis=-1, keepdims=True),
-        }
-        if x.ndim == 2:
-            g = np.exp(x - x.max())
-            mistakes["shifted by the maximum of the whole array instead of each row's maximum"] = (
-                g / g.sum(axis=-1, keepdims=True))
-    return mistakes
+answers = Answers.of(__name__)  # reference values: computed here, read from answers.npz in the student course
 
 
 def test_rows_are_probabilities_of_the_logits(student, rng, tol):
@@ -31,8 +15,8 @@ def test_rows_are_probabilities_of_the_logits(student, rng, tol):
     x = rng.normal(0, 2, size=(4, 6))
     before = x.copy()
     got = student.layers.softmax(x)
-    expect_close(got, oracles.softmax(before), "softmax(x) for x of shape (4, 6)",
-                 rtol=tol["value_rtol"], atol=tol["value_atol"], mistakes=wrong_softmaxes(before))
+    expect_close(got, answers.softmax(before), "softmax(x) for x of shape (4, 6)",
+                 rtol=tol["value_rtol"], atol=tol["value_atol"], mistakes=answers.wrong_softmaxes(before))
     expect_unchanged(before, x, "The input x")
 
 
@@ -40,8 +24,8 @@ def test_one_dimensional_input_is_one_row(student, rng, tol):
     """A 1-D vector of logits gives one vector of probabilities"""
     x = rng.normal(0, 2, size=5)
     got = student.layers.softmax(x)
-    expect_close(got, oracles.softmax(x), "softmax(x) for x of shape (5,)",
-                 rtol=tol["value_rtol"], atol=tol["value_atol"], mistakes=wrong_softmaxes(x),
+    expect_close(got, answers.softmax(x), "softmax(x) for x of shape (5,)",
+                 rtol=tol["value_rtol"], atol=tol["value_atol"], mistakes=answers.wrong_softmaxes(x),
                  hint="for a 1-D x, sum over its only axis (axis=-1 works for both cases).")
 
 
@@ -50,8 +34,8 @@ def test_stable_for_huge_logits(student, tol):
     x = np.array([[1000.0, 999.0, -1000.0], [-1000.0, -1001.0, -1003.0]])
     with np.errstate(all="ignore"):
         got = student.layers.softmax(x.copy())
-    expect_close(got, oracles.softmax(x), "softmax of logits around ±1000",
-                 rtol=tol["value_rtol"], atol=tol["value_atol"], mistakes=wrong_softmaxes(x),
+    expect_close(got, answers.softmax(x), "softmax of logits around ±1000",
+                 rtol=tol["value_rtol"], atol=tol["value_atol"], mistakes=answers.wrong_softmaxes(x),
                  hint="softmax(x) equals softmax(x - c) for any constant c in each row; "
                       "choose c so np.exp never sees a large positive number.")
 
@@ -66,6 +50,6 @@ def test_random_shapes_and_scales(student, rng, tol, case):
     before = x.copy()
     with np.errstate(all="ignore"):
         got = student.layers.softmax(x)
-    expect_close(got, oracles.softmax(before), f"softmax(x) for x of shape {x.shape}",
-                 rtol=tol["value_rtol"], atol=tol["value_atol"], mistakes=wrong_softmaxes(before))
+    expect_close(got, answers.softmax(before), f"softmax(x) for x of shape {x.shape}",
+                 rtol=tol["value_rtol"], atol=tol["value_atol"], mistakes=answers.wrong_softmaxes(before))
     expect_unchanged(before, x, "The input x")

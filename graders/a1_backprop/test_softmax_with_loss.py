@@ -3,21 +3,19 @@
 import numpy as np
 import pytest
 
+from graders.engine.grading.answers import Answers
 from graders.engine.grading.compare import expect_close, expect_gradient, explain
 
 from . import oracles
 
 pytestmark = pytest.mark.exercise("SoftmaxWithLoss")
+answers = Answers.of(__name__)  # reference values: computed here, read from answers.npz in the student course
 
 INTEGER_HINT = "t may be integer labels of shape (N,); turn them into one-hot rows before subtracting."
 
 
 def case(rng, n, c):
     return rng.normal(0, 1.5, size=(n, c)), rng.integers(0, c, size=n)
-
-
-def loss_without_eps(x, labels):
-    return oracles.cross_entropy(oracles.softmax(x), labels, eps=0.0)
 
 
 def run(student, x, t, dout=None):
@@ -28,16 +26,6 @@ def run(student, x, t, dout=None):
     return loss, dx
 
 
-def wrong_dx(x, labels, dout=1.0):
-    n, c = x.shape
-    diff = oracles.softmax(x) - oracles.onehot(labels, c)
-    return {
-        "forgot to divide by the batch size N": dout * diff,
-        "ignored dout (backward(dout) must scale the gradient by dout)": diff / n,
-        "returned softmax(x) / N without subtracting the labels": oracles.softmax(x) / n,
-    }
-
-
 @pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
 def test_forward_is_mean_cross_entropy_of_softmax(student, rng, tol, labels_as):
     """forward(x, t) is the mean cross-entropy of softmax(x)"""
@@ -46,7 +34,7 @@ def test_forward_is_mean_cross_entropy_of_softmax(student, rng, tol, labels_as):
     with explain(INTEGER_HINT):
         loss, _ = run(student, x, t)
     expect_close(np.reshape(loss, ()) if np.size(loss) == 1 else loss,
-                 oracles.cross_entropy(oracles.softmax(x), labels), f"SoftmaxWithLoss forward ({labels_as} t)",
+                 answers.softmax_with_loss(x, labels), f"SoftmaxWithLoss forward ({labels_as} t)",
                  rtol=tol["value_rtol"], atol=tol["value_atol"])
 
 
@@ -56,18 +44,18 @@ def test_backward_matches_finite_differences(student, rng, tol, labels_as):
     x, labels = case(rng, 5, 4)
     t = oracles.onehot(labels, 4) if labels_as == "one-hot" else labels
     _, dx = run(student, x, t)
-    numerical = oracles.numerical_gradient(lambda v: loss_without_eps(v, labels), x)
+    numerical = answers.softmax_with_loss_numerical_gradient(x, labels)
     expect_gradient(dx, numerical, f"SoftmaxWithLoss dx ({labels_as} t)", rtol=tol["grad_rtol"],
-                    atol=tol["grad_atol"], mistakes=wrong_dx(x, labels))
+                    atol=tol["grad_atol"], mistakes=answers.softmax_with_loss_mistakes(x, labels))
 
 
 def test_backward_scales_by_dout(student, rng, tol):
     """backward(dout=2.5) is 2.5 times the gradient"""
     x, labels = case(rng, 3, 5)
     _, dx = run(student, x, oracles.onehot(labels, 5), dout=2.5)
-    numerical = 2.5 * oracles.numerical_gradient(lambda v: loss_without_eps(v, labels), x)
+    numerical = answers.softmax_with_loss_numerical_gradient(x, labels, 2.5)
     expect_gradient(dx, numerical, "SoftmaxWithLoss backward(dout=2.5)", rtol=tol["grad_rtol"],
-                    atol=tol["grad_atol"], mistakes=wrong_dx(x, labels, 2.5))
+                    atol=tol["grad_atol"], mistakes=answers.softmax_with_loss_mistakes(x, labels, 2.5))
 
 
 @pytest.mark.hidden
@@ -78,6 +66,6 @@ def test_random_batches(student, rng, tol, labels_as):
     x, labels = case(rng, n, c)
     t = oracles.onehot(labels, c) if labels_as == "one-hot" else labels
     _, dx = run(student, x, t)
-    numerical = oracles.numerical_gradient(lambda v: loss_without_eps(v, labels), x)
+    numerical = answers.softmax_with_loss_numerical_gradient(x, labels)
     expect_gradient(dx, numerical, f"SoftmaxWithLoss dx for N={n}, C={c}", rtol=tol["grad_rtol"],
-                    atol=tol["grad_atol"], mistakes=wrong_dx(x, labels))
+                    atol=tol["grad_atol"], mistakes=answers.softmax_with_loss_mistakes(x, labels))
