@@ -153,3 +153,14 @@ def test_plain_pytest_self_check_works_in_a_checkout():
     solved = subprocess.run([sys.executable, "-m", "pytest", "graders/a1_backprop", "-q", "-p", "no:cacheprovider",
                              "--submission", str(SOLUTION)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert solved.returncode == 0, solved.stdout[-2000:]
+
+
+def test_grade_exits_1_when_a_submission_could_not_be_read(tmp_path):
+    subs = tmp_path / "submissions"
+    shutil.copytree(SOLUTION, subs / "alice")
+    (subs / "bob.zip").write_bytes(b"not a zip")
+    result = course("grade", str(subs / "alice"), str(subs / "bob.zip"), "-a", "a1_backprop",
+                    "-o", str(tmp_path / "out"), "-j", "1", "-q")
+    assert result.returncode == 1
+    assert "1 submission(s) not graded because they could not be read (bob)" in result.stderr
+    assert json.loads((tmp_path / "out" / "alice" / "results.json").read_text())["score"] == 23

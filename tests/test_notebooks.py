@@ -158,3 +158,45 @@ def test_real_nbgrader_round_trip_agrees_with_course_grade(course, tmp_path):
         grade_batch(course, "a1_backprop", found, tmp_path / "out")
     ours = {s: json.loads((tmp_path / "out" / s / "results.json").read_text())["score"] for s in ("alice", "bob")}
     assert ours == nbgrader_scores
+
+
+def course_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "graders.engine.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "COLUMNS": "160"})
+
+
+def notebook_class(tmp_path: Path) -> Path:
+    """alice hands in the solution notebook, bob the .py solution."""
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    shutil.copy(solution("a1_backprop"), tmp_path / "subs" / "alice")
+    shutil.copytree(ROOT / "solutions" / "a1_backprop", tmp_path / "subs" / "bob",
+                    ignore=shutil.ignore_patterns("*.ipynb", "*.md", "__pycache__"))
+    return tmp_path / "subs"
+
+
+def test_the_package_carries_the_released_notebooks():
+    for assignment in NOTEBOOK_ASSIGNMENTS:
+        packaged = ROOT / "graders" / assignment / f"{assignment}.ipynb"
+        assert packaged.read_bytes() == released(assignment).read_bytes()  # `course release --check` keeps it so
+
+
+def test_the_package_s_own_course_grades_notebook_submissions(tmp_path):
+    """As a Kubernetes image runs it: the course root is the installed graders/ package, no checkout."""
+    subs = notebook_class(tmp_path)
+    result = course_cli("--root", str(ROOT / "graders"), "grade", str(subs / "alice"), str(subs / "bob"),
+                        "-a", "a1_backprop", "-o", str(tmp_path / "out"), "-j", "1", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in ("alice", "bob"):
+        assert json.loads((tmp_path / "out" / name / "results.json").read_text())["score"] == 23
+
+
+def test_a_course_without_its_released_notebook_stops_before_grading_anyone(tmp_path):
+    subs = notebook_class(tmp_path)
+    (tmp_path / "course").mkdir()
+    shutil.copy(ROOT / "course.toml", tmp_path / "course")  # the course, without exercises/
+    result = course_cli("--root", str(tmp_path / "course"), "grade", str(subs / "alice"), str(subs / "bob"),
+                        "-a", "a1_backprop", "-o", str(tmp_path / "out"), "-j", "1", cwd=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "cannot read notebook submissions of a1_backprop: its released notebook" in result.stderr
+    assert not list((tmp_path / "out").glob("*/results.json"))  # bob, a .py submission, was not graded either

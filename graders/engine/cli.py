@@ -249,7 +249,7 @@ def _grade_inputs(course, args, console: Console, shard) -> int:
     from .classbook.inputs import Inputs
 
     inputs = Inputs(course.assignment(args.assignment),
-                    course.root / "exercises" / args.assignment / f"{args.assignment}.ipynb",
+                    course.released_notebook(args.assignment),
                     wanted=shard.holds if shard else None)
     submissions = inputs.resolve([Path(s) for s in args.submissions])
     out = Path(args.out)
@@ -295,13 +295,21 @@ def _grade_inputs(course, args, console: Console, shard) -> int:
     record_regrade(console, out, args.assignment, before, result.graded + result.failed, quiet=args.quiet,
                    shard=str(shard) if shard else None)
     show_corrections(course, args.assignment, out, names)
-    not_graded = [name for name in result.failed if name not in inputs.problems]
-    if not_graded:
-        Console(stderr=True).print(Text(
-            f"error: {len(not_graded)} submission(s) not graded because the grader failed ({', '.join(not_graded)}); "
-            "see their report.json notes, fix the cause, and rerun the same command to grade just those"))
-        return 1
-    return 0
+    return _exit_status(result.failed, inputs.problems)
+
+
+def _exit_status(failed: list[str], unreadable: dict[str, str]) -> int:
+    """1 when any submission was not graded (the grader failed, or it could not be read), so a job fails."""
+    grader_failed = [name for name in failed if name not in unreadable]
+    if grader_failed:
+        _error(f"{len(grader_failed)} submission(s) not graded because the grader failed "
+               f"({', '.join(grader_failed)}); see their report.json notes, fix the cause, and rerun the same "
+               "command to grade just those")
+    not_read = [name for name in failed if name in unreadable]
+    if not_read:
+        _error(f"{len(not_read)} submission(s) not graded because they could not be read ({', '.join(not_read)}); "
+               "their feedback says why; once they are fixed or resubmitted, rerun the same command")
+    return 1 if failed else 0
 
 
 def _merge(course, args, console: Console) -> int:

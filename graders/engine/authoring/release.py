@@ -47,7 +47,8 @@ def stub_python(source: str, name: str = "<source>") -> str:
 def plan_release(course: Course, assignments: list[str] | None = None) -> ReleasePlan:
     plan = ReleasePlan()
     packaged = GRADERS_DIR / COURSE_FILE  # a copy for installs without a checkout
-    if packaged.parent.parent == course.root:
+    in_package = packaged.parent.parent == course.root  # this checkout holds the package: keep its copies
+    if in_package:
         text = (course.root / "course.toml").read_text(encoding="utf-8")
         plan.written[packaged] = text
         if not packaged.is_file() or packaged.read_text(encoding="utf-8") != text:
@@ -63,7 +64,8 @@ def plan_release(course: Course, assignments: list[str] | None = None) -> Releas
         sources = [p for p in sorted(source_dir.rglob("*"))
                    if p.is_file() and _wanted(p, source_dir) and p.relative_to(source_dir).as_posix() not in derived]
         if (source_dir / "narrative.md").is_file():
-            _plan_notebooks(plan, course.assignment(name), source_dir, target_dir, course.install)
+            packaged_notebook = GRADERS_DIR / name if in_package else None
+            _plan_notebooks(plan, course.assignment(name), source_dir, (target_dir, packaged_notebook), course.install)
             sources += [source_dir / notebook_name]
         for source in sources:
             if source.suffix == ".ipynb":
@@ -85,8 +87,13 @@ def plan_release(course: Course, assignments: list[str] | None = None) -> Releas
     return plan
 
 
-def _plan_notebooks(plan: ReleasePlan, assignment, source_dir: Path, target_dir: Path, install: str) -> None:
-    """solutions/<a>/<a>.ipynb from the .py files and narrative.md; exercises/<a>/<a>.ipynb stubbed from it."""
+def _plan_notebooks(plan: ReleasePlan, assignment, source_dir: Path, student_dirs: tuple[Path, Path | None],
+                    install: str) -> None:
+    """solutions/<a>/<a>.ipynb from the .py files and narrative.md; exercises/<a>/<a>.ipynb stubbed from it.
+
+    The package carries a copy of the student notebook (graders/<a>/<a>.ipynb), which
+    `course grade` reads submitted notebooks against where there is no checkout.
+    """
     import nbformat
     from nbgrader.preprocessors import ClearSolutions
 
@@ -95,8 +102,10 @@ def _plan_notebooks(plan: ReleasePlan, assignment, source_dir: Path, target_dir:
     notebook = build_solution_notebook(assignment, source_dir, install)
     solution_text = nbformat.writes(notebook) + "\n"
     student, _ = ClearSolutions().preprocess(nbformat.reads(solution_text, as_version=4), {})
-    for target, text in ((source_dir / f"{assignment.name}.ipynb", solution_text),
-                         (target_dir / f"{assignment.name}.ipynb", nbformat.writes(student) + "\n")):
+    student_text = nbformat.writes(student) + "\n"
+    texts = {source_dir: solution_text} | {folder: student_text for folder in student_dirs if folder}
+    for folder, text in texts.items():
+        target = folder / f"{assignment.name}.ipynb"
         plan.written[target] = text
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
             plan.stale.append(target)

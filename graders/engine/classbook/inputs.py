@@ -131,7 +131,11 @@ class Inputs:
             raise NotebookError(f"{folder} holds several notebooks ({', '.join(p.name for p in notebooks)}); "
                                 f"name yours {self.assignment.name}.ipynb")
         if self.reference_notebook is None or not self.reference_notebook.is_file():
-            raise NotebookError(f"no released notebook for {self.assignment.name} to read submissions against")
+            # the course's set-up, not the student's notebook: stop before grading anyone
+            raise CourseConfigError(
+                f"cannot read notebook submissions of {self.assignment.name}: its released notebook "
+                f"{self.reference_notebook or ''} is missing; run `course release {self.assignment.name}` in the "
+                "course's checkout (it also puts a copy in the package), or grade with --root CHECKOUT")
         import nbformat
 
         from ..authoring.notebooks import notebook_to_files

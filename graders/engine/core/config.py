@@ -86,6 +86,16 @@ class Course:
             )
         return self.assignments[name]
 
+    def released_notebook(self, name: str) -> Path:
+        """The student notebook that submitted notebooks are read against.
+
+        A checkout has it in exercises/; the installed package (a course root
+        of graders/, as in a Kubernetes image) carries the copy `course release`
+        writes beside the assignment's graders.
+        """
+        packaged = self.root / name / f"{name}.ipynb"
+        return packaged if packaged.is_file() else self.root / "exercises" / name / f"{name}.ipynb"
+
 
 def find_course_root(start: Path | None = None) -> Path:
     """The nearest folder at or above ``start`` (default: cwd) holding course.toml."""

@@ -260,7 +260,7 @@ def grade_submission(root: Path, course_root: Path, assignment: str) -> dict:
     name = student_key(root / "submission_metadata.json")
     try:
         with Inputs(course.assignment(assignment),
-                    course_root / "exercises" / assignment / f"{assignment}.ipynb") as inputs:
+                    course.released_notebook(assignment)) as inputs:
             found = inputs.resolve([root / "submission"])
             chosen = _choose(found, course.assignment(assignment).files)
             if chosen is None:

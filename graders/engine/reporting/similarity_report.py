@@ -50,7 +50,7 @@ def run(course: Course, out: Path, assignment_name: str | None, submissions: lis
     stubs = {f: (course.root / "exercises" / assignment.name / f) for f in assignment.files}
     stub_hashes = boilerplate({f: p.read_text(encoding="utf-8") for f, p in stubs.items() if p.is_file()})
     warnings: list[str] = []
-    with _Submissions(assignment, course.root) as inputs:
+    with _Submissions(assignment, course.released_notebook(assignment.name)) as inputs:
         folders = _class_folders(out, sorted(graded), inputs, submissions, warnings)
         for reference in references:
             folders += _reference_folders(reference, inputs)
@@ -70,16 +70,15 @@ def run(course: Course, out: Path, assignment_name: str | None, submissions: lis
 class _Submissions:
     """Resolves submission paths as `course grade` does, importing its readers (nbformat: slow) only if asked."""
 
-    def __init__(self, assignment: Assignment, root: Path) -> None:
-        self.assignment, self.root, self._inputs = assignment, root, None
+    def __init__(self, assignment: Assignment, notebook: Path) -> None:
+        self.assignment, self.notebook, self._inputs = assignment, notebook, None
         self.problems: dict[str, str] = {}
 
     def resolve(self, paths: list[Path]) -> list:
         if self._inputs is None:
             from ..classbook.inputs import Inputs
 
-            notebook = self.root / "exercises" / self.assignment.name / f"{self.assignment.name}.ipynb"
-            self._inputs = Inputs(self.assignment, notebook)
+            self._inputs = Inputs(self.assignment, self.notebook)
             self.problems = self._inputs.problems
         return self._inputs.resolve(paths)
 
