@@ -9,6 +9,8 @@ away from the right one.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .oracles import numerical_gradient, onehot
@@ -126,6 +128,17 @@ def affine_square_mistakes(x: np.ndarray, W: np.ndarray, dout: np.ndarray) -> di
 
 def softmax_with_loss(x: np.ndarray, labels: np.ndarray) -> float:
     return cross_entropy(softmax(x), labels)
+
+
+def softmax_with_loss_forward_mistakes(x: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    n, c = x.shape
+    right = softmax_with_loss(x, labels)
+    return {
+        "loss summed over the batch instead of averaged (missing / N)": right * n,
+        "loss averaged over every entry (N*C) instead of over the batch (N)": right / c,
+        "returned one loss per example; forward returns their mean, a single number":
+            -np.log(softmax(x)[np.arange(n), labels] + 1e-7),
+    }
 
 
 def softmax_with_loss_numerical_gradient(x: np.ndarray, labels: np.ndarray, dout: float = 1.0) -> np.ndarray:

@@ -23,9 +23,21 @@ def make_case(rng, x_shape, m):
     return x, W, b, dout
 
 
+ND_HINT = ("x may have more than two dimensions, e.g. (N, d1, d2): flatten it to (N, -1) for the product, "
+           "and reshape dx back to x's shape in backward.")
+
+
+def forward(layer, x):
+    """layer.forward(x), with a hint for code that handles only 2-D x."""
+    if x.ndim == 2:
+        return layer.forward(x)
+    with explain(ND_HINT):
+        return layer.forward(x)
+
+
 def run_backward(student, x, W, b, dout):
     layer = student.layers.Affine(W.copy(), b.copy())
-    layer.forward(x.copy())
+    forward(layer, x.copy())
     with explain("dx = dout @ W.T, dW = x.T @ dout (x flattened to (N, D)), db = dout summed over the batch."):
         dx = layer.backward(dout.copy())
     return dx, layer.dW, layer.db
@@ -45,10 +57,9 @@ def test_forward_2d(student, rng, tol):
 def test_forward_flattens_nd_input(student, rng, tol):
     """forward flattens x of shape (N, d1, d2) to (N, d1*d2)"""
     x, W, b, _ = make_case(rng, (4, 2, 3), 5)
-    got = student.layers.Affine(W, b).forward(x.copy())
-    with explain("reshape x to (N, -1) before the matrix product."):
-        expect_close(got, answers.affine_forward(x, W, b), "Affine forward for x (4, 2, 3), W (6, 5)",
-                     rtol=tol["value_rtol"], atol=tol["value_atol"])
+    got = forward(student.layers.Affine(W, b), x.copy())
+    expect_close(got, answers.affine_forward(x, W, b), "Affine forward for x (4, 2, 3), W (6, 5)",
+                 rtol=tol["value_rtol"], atol=tol["value_atol"])
 
 
 def test_backward_matches_finite_differences(student, rng, tol):
@@ -93,7 +104,7 @@ def test_backward_leaves_dout_unchanged(student, rng):
     layer = student.layers.Affine(W, b)
     layer.forward(x)
     layer.backward(dout)
-    expect_unchanged(before, dout, "dout")
+    expect_unchanged(before, dout, "dout", name="dout")
 
 
 @pytest.mark.hidden

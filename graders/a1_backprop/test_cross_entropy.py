@@ -26,7 +26,9 @@ def check_loss(got, y, labels, what, tol):
 def test_one_hot_labels(student, rng, tol):
     """One-hot labels: mean loss over a batch of 4"""
     y, labels = probabilities(rng, 4, 3), np.array([0, 2, 1, 2])
-    got = student.layers.cross_entropy_error(y, oracles.onehot(labels, 3))
+    with explain("t may be one-hot rows of shape (N, C), the shape of y; check t's shape (or ndim) and "
+                 "use such rows as they are (np.argmax(t, axis=1) gives their integer labels)."):
+        got = student.layers.cross_entropy_error(y, oracles.onehot(labels, 3))
     check_loss(got, y, labels, "cross_entropy_error(y, t) with one-hot t of shape (4, 3)", tol)
 
 

@@ -8,7 +8,8 @@ from graders.engine.grading.compare import expect_close, expect_unchanged
 
 pytestmark = pytest.mark.exercise("Relu")
 answers = Answers.of(__name__)  # reference values: computed here, read from answers.npz in the student course
-MASK_MISTAKE = "mask uses >= 0: the gradient also passes where x == 0 (relu'(0) is 0 here)"
+MASK_MISTAKE = ("the gradient also passes where x == 0 (relu'(0) is 0 here): "
+                "the positions where it is zeroed must include x == 0")
 
 
 def with_exact_zeros(rng, shape):
@@ -46,7 +47,8 @@ def test_backward_leaves_dout_unchanged(student, rng):
     relu = student.layers.Relu()
     relu.forward(x)
     relu.backward(dout)
-    expect_unchanged(before, dout, "dout (modified in place: `dout[mask] = 0` changes the caller's array)")
+    expect_unchanged(before, dout, "dout (modified in place: `dout[mask] = 0` changes the caller's array)",
+                     name="dout")
 
 
 @pytest.mark.hidden

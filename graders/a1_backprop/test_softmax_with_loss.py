@@ -11,17 +11,26 @@ from . import oracles
 pytestmark = pytest.mark.exercise("SoftmaxWithLoss")
 answers = Answers.of(__name__)  # reference values: computed here, read from answers.npz in the student course
 
-INTEGER_HINT = "t may be integer labels of shape (N,); turn them into one-hot rows before subtracting."
+# What to check when the code breaks on one label form: each points from that form to the other.
+LABEL_HINTS = {
+    "integers": "t may be integer labels of shape (N,); turn them into one-hot rows before subtracting.",
+    "one-hot": "t may be one-hot rows of shape (N, C), the shape of x; check t's shape and use such rows "
+               "as they are (np.argmax(t, axis=1) gives their integer labels).",
+}
 
 
 def case(rng, n, c):
     return rng.normal(0, 1.5, size=(n, c)), rng.integers(0, c, size=n)
 
 
+def labels_in(labels_as, labels, c):
+    return oracles.onehot(labels, c) if labels_as == "one-hot" else labels
+
+
 def run(student, x, t, dout=None):
     layer = student.layers.SoftmaxWithLoss()
-    loss = layer.forward(x.copy(), t.copy())
-    with explain(INTEGER_HINT):
+    with explain(LABEL_HINTS["one-hot" if t.ndim == 2 else "integers"]):
+        loss = layer.forward(x.copy(), t.copy())
         dx = layer.backward() if dout is None else layer.backward(dout)
     return loss, dx
 
@@ -30,19 +39,18 @@ def run(student, x, t, dout=None):
 def test_forward_is_mean_cross_entropy_of_softmax(student, rng, tol, labels_as):
     """forward(x, t) is the mean cross-entropy of softmax(x)"""
     x, labels = case(rng, 5, 4)
-    t = oracles.onehot(labels, 4) if labels_as == "one-hot" else labels
-    with explain(INTEGER_HINT):
-        loss, _ = run(student, x, t)
+    loss, _ = run(student, x, labels_in(labels_as, labels, 4))
     expect_close(np.reshape(loss, ()) if np.size(loss) == 1 else loss,
                  answers.softmax_with_loss(x, labels), f"SoftmaxWithLoss forward ({labels_as} t)",
-                 rtol=tol["value_rtol"], atol=tol["value_atol"])
+                 rtol=tol["value_rtol"], atol=tol["value_atol"],
+                 mistakes=answers.softmax_with_loss_forward_mistakes(x, labels))
 
 
 @pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
 def test_backward_matches_finite_differences(student, rng, tol, labels_as):
     """backward() matches the numerical gradient of the loss (N=5, C=4)"""
     x, labels = case(rng, 5, 4)
-    t = oracles.onehot(labels, 4) if labels_as == "one-hot" else labels
+    t = labels_in(labels_as, labels, 4)
     _, dx = run(student, x, t)
     numerical = answers.softmax_with_loss_numerical_gradient(x, labels)
     expect_gradient(dx, numerical, f"SoftmaxWithLoss dx ({labels_as} t)", rtol=tol["grad_rtol"],
@@ -64,7 +72,7 @@ def test_random_batches(student, rng, tol, labels_as):
     """Random N and C, gradient against finite differences"""
     n, c = int(rng.integers(2, 9)), int(rng.integers(2, 8))  # N >= 2: a missing / N must show
     x, labels = case(rng, n, c)
-    t = oracles.onehot(labels, c) if labels_as == "one-hot" else labels
+    t = labels_in(labels_as, labels, c)
     _, dx = run(student, x, t)
     numerical = answers.softmax_with_loss_numerical_gradient(x, labels)
     expect_gradient(dx, numerical, f"SoftmaxWithLoss dx for N={n}, C={c}", rtol=tol["grad_rtol"],

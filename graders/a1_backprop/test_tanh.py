@@ -38,7 +38,7 @@ def test_backward_leaves_dout_unchanged(student, rng):
     layer = student.layers.Tanh()
     layer.forward(rng.normal(size=(2, 3)))
     layer.backward(dout)
-    expect_unchanged(before, dout, "dout")
+    expect_unchanged(before, dout, "dout", name="dout")
 
 
 @pytest.mark.hidden

@@ -36,6 +36,17 @@ def held_out_scores(params, x, predicted):
     return predicted if found is None else found
 
 
+def expect_updates_reach_the_layers(net, initial, x):
+    """The layers compute with the trained params, not with arrays left behind by rebinding."""
+    params = net.params
+    changed = any(not np.array_equal(params[key], initial[key]) for key in params)
+    if changed and layers_ignore_params(net, params, x):
+        raise CheckFailed(
+            "net.params changed, but the network's layers still compute with the initial weights. "
+            "`params[key] = params[key] - lr * grad` makes a new array the layers never see; "
+            "update in place with `params[key] -= lr * grad`.")
+
+
 @pytest.mark.weight(2)
 def test_reaches_held_out_accuracy_on_digits(student, settings, plot):
     """MultiLayerNet(64, [50], 10) trained on 1300 digits scores well on 497 others"""
@@ -49,12 +60,7 @@ def test_reaches_held_out_accuracy_on_digits(student, settings, plot):
            f"{len(losses) if isinstance(losses, list) else type(losses).__name__}.")
     plot("line", "Your training loss on the digits", y=losses, xlabel="SGD step", ylabel="minibatch loss")
     params = net.params
-    changed = any(not np.array_equal(params[key], initial[key]) for key in params)
-    if changed and layers_ignore_params(net, params, x_test):
-        raise CheckFailed(
-            "net.params changed, but the network's layers still compute with the initial weights. "
-            "`params[key] = params[key] - lr * grad` makes a new array the layers never see; "
-            "update in place with `params[key] -= lr * grad`.")
+    expect_updates_reach_the_layers(net, initial, x_test)
     scores = held_out_scores(params, x_test, np.asarray(net.predict(x_test)))
     accuracy = float(np.mean(np.argmax(scores, axis=1) == t_test))
     expect(accuracy >= settings["train_min_accuracy"],
@@ -68,9 +74,11 @@ def test_loss_goes_down_on_an_easy_problem(student, rng):
     x = np.vstack([rng.normal(-2, 0.5, size=(50, 2)), rng.normal(2, 0.5, size=(50, 2))])
     t = np.repeat([0, 1], 50)
     net = student.network.MultiLayerNet(2, [8], 2, weight_init_std=0.1, seed=1)
+    initial = net.params
     losses = student.network.train(net, x, t, lr=0.5, batch_size=20, iters=60, seed=3)
     expect(isinstance(losses, list) and len(losses) == 60,
            "train(..., iters=60) should return a list of 60 losses.")
+    expect_updates_reach_the_layers(net, initial, x)
     first, last = float(np.mean(losses[:10])), float(np.mean(losses[-10:]))
     expect(last < 0.5 * first, f"the mean loss went from {first:.3f} (first 10 steps) to {last:.3f} "
                                "(last 10 steps); SGD should at least halve it here. Is the update "

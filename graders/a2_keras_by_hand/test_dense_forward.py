@@ -91,7 +91,7 @@ def test_leaves_its_inputs_unchanged(student, rng):
     before = [a.copy() for a in (x, W, b)]
     student.by_hand.dense_forward(x, W, b, "relu")
     for name, old, new in zip("xWb", before, (x, W, b)):
-        expect_unchanged(old, new, f"The argument {name}")
+        expect_unchanged(old, new, f"The argument {name}", name=name)
 
 
 @pytest.mark.hidden

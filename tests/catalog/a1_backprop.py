@@ -15,7 +15,7 @@ CE_BODY = """    if t.shape == y.shape:
     return -np.sum(np.log(correct + 1e-7)) / batch_size"""
 
 MISTAKES = [
-    Mistake("relu mask >= 0", "Relu", "mask uses >= 0",
+    Mistake("relu mask >= 0", "Relu", "also passes where x == 0",
             (Patch(L, "self.mask = x <= 0", "self.mask = x < 0"),)),
     Mistake("relu backward writes into dout", "Relu", "modified in place",
             (Patch(L, "dx = dout.copy()\n        dx[self.mask] = 0", "dout[self.mask] = 0\n        dx = dout"),)),
@@ -52,6 +52,17 @@ MISTAKES = [
     Mistake("cross-entropy for one-hot labels only", "cross_entropy_error", "integer labels",
             (Patch(L, CE_BODY, "    batch_size = y.shape[0]\n"
                                "    return -np.sum(t * np.log(y + 1e-7)) / batch_size"),)),
+    Mistake("cross-entropy for integer labels only", "cross_entropy_error", "may be one-hot rows of shape (N, C)",
+            (Patch(L, "    if t.shape == y.shape:\n        t = np.argmax(t, axis=1)\n", ""),)),
+    Mistake("affine without N-d input", "Affine", "flatten it to (N, -1)",
+            (Patch(L, "self.x = x.reshape(x.shape[0], -1)", "self.x = x"),)),
+    Mistake("softmax-with-loss loss summed, not averaged", "SoftmaxWithLoss", "loss summed over the batch",
+            (Patch(L, "self.loss = cross_entropy_error(self.y, t)",
+                   "self.loss = cross_entropy_error(self.y, t) * self.y.shape[0]"),)),
+    Mistake("softmax-with-loss for integer labels only", "SoftmaxWithLoss", "may be one-hot rows of shape (N, C)",
+            (Patch(L, "        if self.t.shape == self.y.shape:\n            onehot = self.t\n        else:\n"
+                      "            onehot = np.zeros_like(self.y)\n            onehot[np.arange(batch_size), self.t] = 1",
+                   "        onehot = np.zeros_like(self.y)\n        onehot[np.arange(batch_size), self.t] = 1"),)),
     Mistake("softmax-with-loss gradient not divided by N", "SoftmaxWithLoss", "divide by the batch size",
             (Patch(L, "return dout * (self.y - onehot) / batch_size", "return dout * (self.y - onehot)"),)),
     Mistake("softmax-with-loss ignores dout", "SoftmaxWithLoss", "ignored dout",
@@ -61,6 +72,17 @@ MISTAKES = [
     Mistake("tanh requested, relu used", "MultiLayerNet", "used relu instead of the requested tanh",
             (Patch(N, "self.layers[f\"Activation{i}\"] = activations[activation]()",
                    "self.layers[f\"Activation{i}\"] = Relu()"),)),
+    Mistake("tanh requested, relu used, in float32", "MultiLayerNet", "used relu instead of the requested tanh",
+            (Patch(N, "self.layers[f\"Activation{i}\"] = activations[activation]()",
+                   "self.layers[f\"Activation{i}\"] = Relu()"),
+             Patch(N, "self.params[f\"W{i}\"] = weight_init_std * rng.standard_normal((fan_in, fan_out))\n"
+                      "            self.params[f\"b{i}\"] = np.zeros(fan_out)",
+                   "self.params[f\"W{i}\"] = np.float32(weight_init_std) * rng.standard_normal(\n"
+                   "                (fan_in, fan_out), dtype=np.float32)\n"
+                   "            self.params[f\"b{i}\"] = np.zeros(fan_out, dtype=np.float32)"),
+             Patch(N, "        for layer in self.layers.values():\n            x = layer.forward(x)",
+                   "        x = x.astype(np.float32)\n"
+                   "        for layer in self.layers.values():\n            x = layer.forward(x)"))),
     Mistake("accuracy as a count", "MultiLayerNet", "return the fraction",
             (Patch(N, "return float(np.mean(predicted == t))", "return int(np.sum(predicted == t))"),)),
     Mistake("params rebound instead of updated in place", "train", "update in place",

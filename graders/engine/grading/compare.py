@@ -85,11 +85,11 @@ def expect_gradient(got: Any, numerical: Any, what: str, *, rtol: float, atol: f
                  mistakes=mistakes, hint=hint)
 
 
-def expect_unchanged(before: np.ndarray, after: np.ndarray, what: str) -> None:
-    """An input array must be exactly as it was before the student's call."""
+def expect_unchanged(before: np.ndarray, after: np.ndarray, what: str, *, name: str = "x") -> None:
+    """An input array (called ``name`` in the student's code) must be exactly as it was before the call."""
     if before.shape != after.shape or not np.array_equal(before, after, equal_nan=True):
         raise CheckFailed(f"{what} was modified by your code. Work on a copy "
-                          "(e.g. x.copy()) or build a new array instead of writing into the input.")
+                          f"(e.g. {name}.copy()) or build a new array instead of writing into the input.")
 
 
 def expect(condition: bool, message: str) -> None:
@@ -98,10 +98,16 @@ def expect(condition: bool, message: str) -> None:
         raise CheckFailed(message)
 
 
+# A known mistake is named when the answer matches it to within this many units of
+# the answer's own precision: float32 code is off by ~1e-7 from a float64 candidate.
+MISTAKE_ULPS = 16
+
+
 def _matching_mistake(got: Any, mistakes: Mapping[str, Any], rtol: float, atol: float) -> str | None:
     if isinstance(got, StudentObject) or got is None:
         return None
     try:
+        precision = _precision(got)
         array = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
         return None
@@ -109,10 +115,19 @@ def _matching_mistake(got: Any, mistakes: Mapping[str, Any], rtol: float, atol: 
         if candidate is None:
             continue
         candidate = np.asarray(candidate, dtype=np.float64)
-        if candidate.shape == array.shape and np.allclose(array, candidate, rtol=max(rtol, 1e-6),
-                                                          atol=max(atol, 1e-9), equal_nan=True):
+        if candidate.shape != array.shape:
+            continue
+        scale = float(np.max(np.abs(candidate), initial=1.0, where=np.isfinite(candidate)))
+        if np.allclose(array, candidate, rtol=max(rtol, 1e-6, MISTAKE_ULPS * precision),
+                       atol=max(atol, 1e-9, MISTAKE_ULPS * precision * scale), equal_nan=True):
             return name
     return None
+
+
+def _precision(got: Any) -> float:
+    """Machine epsilon of the answer's float type (float64's for ints and Python numbers)."""
+    dtype = np.asarray(got).dtype
+    return float(np.finfo(dtype).eps) if dtype.kind == "f" else float(np.finfo(np.float64).eps)
 
 
 def _keep_evidence(got: Any, expected: np.ndarray, what: str, rtol: float, atol: float,
@@ -170,6 +185,7 @@ class explain:
         from ..core.errors import StudentCrash, StudentError, StudentTimeout
 
         if isinstance(error, StudentError) and not isinstance(error, (StudentTimeout, StudentCrash)) \
-                and not error.not_implemented:
+                and not error.not_implemented and f"Hint: {self.hint}" not in error.traceback:
+            # nested blocks with the same hint (a helper and its caller) add it once
             error.traceback = (error.traceback + "\n" if error.traceback else "") + f"Hint: {self.hint}"
         return False

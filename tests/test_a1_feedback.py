@@ -1,0 +1,53 @@
+"""a1 feedback points the right way: hints that match what the code got wrong, each said once."""
+
+from tests.catalog.a1_backprop import MISTAKES
+from tests.conftest import Patch, feedback_of
+
+L, N = "layers.py", "network.py"
+
+
+def mistake(name):
+    return next(m for m in MISTAKES if m.name == name).patches
+
+
+def test_code_for_integer_labels_only_is_not_told_to_make_one_hot_rows(make_submission, grade):
+    report = grade(make_submission("a1_backprop", mistake("softmax-with-loss for integer labels only")))
+    text = feedback_of(report, "SoftmaxWithLoss")
+    assert "may be one-hot rows" in text
+    assert "turn them into one-hot rows" not in text
+
+
+def test_code_for_one_hot_labels_only_is_told_about_integer_labels(make_submission, grade):
+    patch = Patch(L, "        if self.t.shape == self.y.shape:\n            onehot = self.t\n        else:\n"
+                     "            onehot = np.zeros_like(self.y)\n            onehot[np.arange(batch_size), self.t] = 1",
+                  "        onehot = self.t")
+    report = grade(make_submission("a1_backprop", (patch,)))
+    text = feedback_of(report, "SoftmaxWithLoss")
+    assert "may be integer labels of shape (N,)" in text
+
+
+def test_a_hint_is_printed_once_per_failed_check(make_submission, grade):
+    crash = Patch(L, "self.loss = cross_entropy_error(self.y, t)", "self.loss = cross_entropy_error(self.y, t[:, 0])")
+    report = grade(make_submission("a1_backprop", (crash,)))
+    failed = [t for t in report.tests if t.exercise == "SoftmaxWithLoss" and not t.passed]
+    assert failed
+    assert all(t.feedback.count("Hint:") == 1 for t in failed), [t.feedback for t in failed]
+
+
+def test_rebound_params_are_not_asked_about_adding_the_gradient(make_submission, grade):
+    report = grade(make_submission("a1_backprop", mistake("params rebound instead of updated in place")))
+    text = feedback_of(report, "train")
+    assert "update in place" in text
+    assert "subtracting (not adding)" not in text
+
+
+def test_dout_written_in_place_is_told_to_copy_dout(make_submission, grade):
+    report = grade(make_submission("a1_backprop", mistake("relu backward writes into dout")))
+    text = feedback_of(report, "Relu")
+    assert "dout.copy()" in text and "x.copy()" not in text
+
+
+def test_affine_for_2d_input_only_gets_the_flatten_hint_not_a_bare_error(make_submission, grade):
+    report = grade(make_submission("a1_backprop", mistake("affine without N-d input")))
+    nd = [t for t in report.tests if t.exercise == "Affine" and not t.passed]
+    assert nd and all("flatten it to (N, -1)" in t.feedback for t in nd), [t.feedback for t in nd]
