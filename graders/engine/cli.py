@@ -122,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from .platforms import lms
 
-    from .reporting import similarity_cli
+    from .reporting import mistakes_cli, similarity_cli
 
     from .grading import variants  # these subcommands live with their modules
 
@@ -130,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     gradescope.register(commands)
     lms.register(commands)
     similarity_cli.register(commands)
+    mistakes_cli.register(commands)
     variants.register(commands)
     return parser
 

@@ -74,11 +74,12 @@ def current() -> TestEvidence | None:
 
 _NUMBER = re.compile(r"(?<![A-Za-z_])[-+]?\d+(\.\d+)?(e[-+]?\d+)?")
 _TUPLE = re.compile(r"\((#, )*#,?\)")
+_LIST = re.compile(r"\[(#, )*#\]")
 
 
 def check_family(label: str) -> str:
     """A check's label without the numbers that vary per student: 'dW for W of shape (…)'."""
-    return _TUPLE.sub("(…)", _NUMBER.sub("#", label))
+    return _TUPLE.sub("(…)", _LIST.sub("[…]", _NUMBER.sub("#", label)))
 
 
 def as_float_array(value: Any) -> np.ndarray | None:
@@ -110,13 +111,16 @@ def decode_array(data: dict | None) -> np.ndarray | None:
     return np.asarray(data["values"], dtype=np.float64).reshape(data["shape"])
 
 
-def failed_checks_document(tests: list[TestEvidence]) -> dict:
-    """The evidence file: every test with a failed check, capped at MAX_FILE_BYTES."""
+def failed_checks_document(tests: list[TestEvidence], passed: bool = False) -> dict:
+    """The evidence file: every test with a failed check, capped at MAX_FILE_BYTES.
+
+    ``passed``: the passed checks too, under "passed" (to test a relation on correct code).
+    """
     kept: list[dict] = []
     size = 0
     for test in tests:
         failed = [c for c in test.checks if not c.passed]
-        if not failed:
+        if not failed and not passed:
             continue
         entry = {
             "test": test.test, "nodeid": test.nodeid, "exercise": test.exercise, "hidden": test.hidden,
@@ -127,6 +131,10 @@ def failed_checks_document(tests: list[TestEvidence]) -> dict:
                         "expected": encode_array(c.expected), "rtol": c.rtol, "atol": c.atol,
                         "known": c.known} for c in failed],
         }
+        if passed:
+            entry["passed"] = [{"label": c.label, "family": c.family, "got": encode_array(c.got),
+                                "expected": encode_array(c.expected), "rtol": c.rtol, "atol": c.atol}
+                               for c in test.checks if c.passed]
         size += len(json.dumps(entry))
         if size > MAX_FILE_BYTES:
             break

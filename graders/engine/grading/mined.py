@@ -20,15 +20,24 @@ for a grader's known mistake. Naming explains; it never changes a score.
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..core.config import GRADERS_DIR
 from . import relations
 
 MINED_FILE = "mined_mistakes.toml"
+MINED_DIR_VARIABLE = "COURSE_MINED_MISTAKES_DIR"  # another folder of <assignment>/mined_mistakes.toml (tests, trials)
+
+
+def mined_file(assignment: str) -> Path:
+    """graders/<assignment>/mined_mistakes.toml, or under $COURSE_MINED_MISTAKES_DIR when set."""
+    base = os.environ.get(MINED_DIR_VARIABLE)
+    return (Path(base) if base else GRADERS_DIR) / assignment / MINED_FILE
 
 
 @dataclass(frozen=True)
@@ -48,9 +57,9 @@ class MinedMistake:
         return relations.holds(self.relation, self.param, got, expected, case)
 
 
-def load(assignment_dir: Path) -> tuple[MinedMistake, ...]:
+def load(assignment: str) -> tuple[MinedMistake, ...]:
     """The assignment's mined mistakes; none when it has no file."""
-    path = assignment_dir / MINED_FILE
+    path = mined_file(assignment)
     if not path.is_file():
         return ()
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -59,7 +68,7 @@ def load(assignment_dir: Path) -> tuple[MinedMistake, ...]:
                  for entry in data.get("mistake", []))
 
 
-def save(assignment_dir: Path, mistakes: tuple[MinedMistake, ...]) -> Path:
+def save(assignment: str, mistakes: tuple[MinedMistake, ...]) -> Path:
     """Write the file again, entries in the order given (json strings are valid TOML strings)."""
     lines = ["# Mistakes named with `course mistakes name`: reviewed and committed with the course.",
              "# A failed check of `test` whose label reads as `check` (numbers masked) and whose",
@@ -68,6 +77,7 @@ def save(assignment_dir: Path, mistakes: tuple[MinedMistake, ...]) -> Path:
         lines.append("[[mistake]]")
         lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in asdict(mistake).items()]
         lines.append("")
-    path = assignment_dir / MINED_FILE
+    path = mined_file(assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

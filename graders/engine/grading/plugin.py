@@ -54,6 +54,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--course-root", default=None, help="folder holding course.toml")
     group.addoption("--evidence", default=None,
                     help="keep the failed checks' arrays here as JSON, for `course mistakes` (never shown)")
+    group.addoption("--evidence-passed", action="store_true",
+                    help="keep the passed checks' arrays too (`course mistakes name` tests correct variants)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -127,7 +129,7 @@ class GradingSession:
         if exercise is None or self.assignment is None:
             return None
         if self._mined is None:
-            self._mined = mined.load(GRADERS_DIR / self.assignment.name)
+            self._mined = mined.load(self.assignment.name)
         test = evidence.TestEvidence(item.nodeid, exercise.args[0], item.get_closest_marker("hidden") is not None,
                                      mined=tuple(m for m in self._mined if m.test == item.nodeid.split("[")[0]))
         self.evidence.append(test)
@@ -169,7 +171,8 @@ class GradingSession:
             self.submission._backend.close()
         kept = self.config.getoption("evidence")
         if kept:
-            write_atomic(Path(kept), json.dumps(evidence.failed_checks_document(self.evidence)))
+            write_atomic(Path(kept), json.dumps(evidence.failed_checks_document(
+                self.evidence, passed=self.config.getoption("evidence_passed"))))
         path = self.config.getoption("results_json")
         if path and self.assignment is not None:
             report = score_records(self.assignment, self.submission_name(), self.records)

@@ -16,6 +16,7 @@ Student code never runs here: only the arrays a check already holds.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Iterable, Iterator
@@ -82,12 +83,28 @@ def find_all(got: np.ndarray, expected: np.ndarray, case: Case) -> list[tuple[st
 
 
 def holds(name: str, param: str, got: np.ndarray, expected: np.ndarray, case: Case) -> bool:
-    """Does relation ``name`` with ``param`` hold? False for a relation this version does not know."""
+    """Does relation ``name`` with ``param`` hold for a wrong ``got``? (Never for the right value.)"""
+    return not case.close(got, expected) and satisfied(name, param, got, expected, case)
+
+
+def satisfied(name: str, param: str, got: np.ndarray, expected: np.ndarray, case: Case) -> bool:
+    """The relation itself, right value or not: naming refuses one that correct outputs satisfy."""
+    if name == IDENTICAL:
+        return fingerprint(got) == param
     rel = RELATIONS.get(name)
-    if rel is None or case.close(got, expected):
+    if rel is None:  # a relation this version does not know: it never fires
         return False
     with np.errstate(all="ignore"):
         return param in set(rel.find(got, expected, case))
+
+
+IDENTICAL = "identical"  # not searched: the same wrong output as others, in a public test (same inputs)
+
+
+def fingerprint(got: np.ndarray) -> str:
+    """The same output, whatever the last bits: 6 significant digits of each value."""
+    text = ",".join(f"{v:.6g}" for v in got.ravel()) + f"|{got.shape}"
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def _nonzero(array: np.ndarray, case: Case) -> bool:

@@ -99,7 +99,7 @@ def _outcomes(course: Course | None, reports: list[Report], check: bool = True) 
 
 
 def class_page(reports: list[Report], similarity_page: str | None = None,
-               outcomes: dict | None = None) -> str:
+               outcomes: dict | None = None, mistakes_page: str | None = None) -> str:
     from .figures import score_distributions, totals_histogram
 
     if not reports:
@@ -138,7 +138,7 @@ def class_page(reports: list[Report], similarity_page: str | None = None,
         totals_uri=totals_histogram(totals, reports[0].max_score),
         exercises_uri=score_distributions(exercises, scores, maxima),
         mistakes=mistakes.most_common(15), incidents=sorted(set(incidents)), columns=columns, rows=rows,
-        similarity_page=similarity_page, css=(TEMPLATES / "base.css").read_text(encoding="utf-8"))
+        similarity_page=similarity_page, mistakes_page=mistakes_page, css=(TEMPLATES / "base.css").read_text(encoding="utf-8"))
 
 
 def _row(report: Report, total_points: float) -> list[str]:
@@ -156,6 +156,7 @@ def write_class_report(out: Path, assignment: str | None = None, course: Course 
         raise ValueError(f"{out} holds several assignments ({sorted(assignments)}); pass --assignment")
     target = out / CLASS_REPORT_HTML
     similarity = out / "similarity.html"  # written by `course similarity`
+    mistakes = out / "mistakes.html"  # written by `course mistakes`
     write_atomic(target, class_page(reports, similarity.name if similarity.is_file() else None,
-                                    _outcomes(course, reports)))
+                                    _outcomes(course, reports), mistakes.name if mistakes.is_file() else None))
     return target
