@@ -8,6 +8,8 @@ imports of the extras' modules are refused, as they would fail there.
 from __future__ import annotations
 
 import importlib.metadata
+import json
+import shutil
 import subprocess
 import sys
 
@@ -55,13 +57,31 @@ def test_the_base_install_scores_the_a1_stubs_as_not_implemented():
     (("report", "graded"), "instructor"),
     (("similarity", "graded", "solutions/a1_backprop", "-a", "a1_backprop"), "instructor"),
     (("release", "--check"), "instructor"),
-    (("grade", "solutions/a1_backprop", "-a", "a1_backprop", "-o", "graded", "-j", "1"), "instructor"),
 ])
 def test_a_command_needing_an_extra_names_its_install_in_one_line(args, extra):
     result = base_course(*args)
     assert result.returncode == 2
     assert result.stderr.strip() == (f'error: course {args[0]} needs the {extra} install: '
                                      f'pip install "dl-course-graders[{extra}]"')
+
+
+def test_the_base_install_grades_py_submissions(tmp_path):
+    shutil.copytree(ROOT / "solutions" / "a1_backprop", tmp_path / "alice", ignore=shutil.ignore_patterns("*.ipynb"))
+    result = base_course("grade", str(tmp_path / "alice"), "-a", "a1_backprop", "-o", str(tmp_path / "out"), "-q")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "out" / "alice" / "results.json").read_text())["score"] == 23
+
+
+def test_a_notebook_submission_needs_the_instructor_install_and_stops_grading_before_anyone(tmp_path):
+    shutil.copytree(ROOT / "solutions" / "a1_backprop", tmp_path / "alice", ignore=shutil.ignore_patterns("*.ipynb"))
+    (tmp_path / "bob").mkdir()
+    shutil.copy(ROOT / "solutions" / "a1_backprop" / "a1_backprop.ipynb", tmp_path / "bob")
+    result = base_course("grade", str(tmp_path / "alice"), str(tmp_path / "bob"), "-a", "a1_backprop",
+                         "-o", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == ('error: course grade needs the instructor install: '
+                                     'pip install "dl-course-graders[instructor]"')
+    assert not (tmp_path / "out").exists()
 
 
 def test_every_command_s_help_works_in_the_base_install():

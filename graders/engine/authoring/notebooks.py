@@ -26,6 +26,7 @@ import nbformat  # noqa: E402
 from nbformat import NotebookNode
 
 from ..core.config import Assignment
+from ..core.errors import NotebookError
 from .release import BEGIN
 from ..grading.variants import VARIANT_ID, has_variants
 
@@ -64,10 +65,6 @@ def with_extra(install: str, extra: str) -> str:
     requirement = Requirement(install)
     requirement.extras.add(extra)
     return str(requirement)
-
-
-class NotebookError(ValueError):
-    """A submitted notebook that cannot be read back into files."""
 
 
 @dataclass(frozen=True)

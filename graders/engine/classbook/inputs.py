@@ -23,6 +23,7 @@ from typing import Callable
 
 from .canvas import CanvasSubmission, group_files
 from ..core.config import Assignment, CourseConfigError
+from ..core.errors import NotebookError
 from .late import CANVAS_LATE, CANVAS_ON_TIME, SubmissionTime, found_time
 
 MAX_UNPACKED_BYTES = 50 * 2**20
@@ -55,9 +56,6 @@ class Inputs:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
     def resolve(self, paths: list[Path]) -> list[SubmissionInput]:
-        # here, not at the top: judges unpickle SubmissionInput and need no nbformat (1.5 s to import)
-        from ..authoring.notebooks import NotebookError
-
         found: list[SubmissionInput] = []
         readable: list[str] = []  # every shard's, so that each shard finds duplicate names
         bad_notebooks: set[str] = set()
@@ -124,8 +122,6 @@ class Inputs:
         notebooks = self._notebooks(folder)
         if any((folder / name).exists() for name in self.assignment.files) or not notebooks:
             return submission
-        from ..authoring.notebooks import NotebookError
-
         preferred = [p for p in notebooks if p.stem == self.assignment.name]
         if len(notebooks) > 1 and not preferred:
             raise NotebookError(f"{folder} holds several notebooks ({', '.join(p.name for p in notebooks)}); "

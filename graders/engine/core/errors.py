@@ -133,3 +133,8 @@ def import_problem(module: str, error: StudentError) -> SubmissionProblem:
         if error.traceback:
             text += "\n" + error.traceback
     return SubmissionProblem(text)
+
+
+class NotebookError(ValueError):
+    """A submitted notebook that cannot be read back into files (here, not with the notebook
+    code, so that reading submissions imports nbformat only when there is a notebook)."""
