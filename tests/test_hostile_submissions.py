@@ -59,14 +59,14 @@ HOSTILE = [
             (Patch(N, "from layers import", "import os\nos._exit(3)\nfrom layers import"),)),
     Hostile("sys.exit at import of network.py", "MultiLayerNet", r"sys.exit\(0\) was called",
             (Patch(N, "from layers import", "import sys\nsys.exit(0)\nfrom layers import"),)),
-    Hostile("pytest's own machinery patched to pass every test, with a wrong mask", "Relu", r"mask uses >= 0",
+    Hostile("pytest's own machinery patched to pass every test, with a wrong mask", "Relu", r"also passes where x == 0",
             (Patch(L, "import numpy as np", "import numpy as np\nimport _pytest.runner, _pytest.outcomes\n"
                                             "_pytest.runner.call_and_report = lambda *a, **k: None\n"
                                             "_pytest.outcomes.fail = lambda *a, **k: None"),
              Patch(L, "self.mask = x <= 0", "self.mask = x < 0"))),
     Hostile("recursion blow-up", "Tanh", r"RecursionError",
             (inject(TANH_FORWARD, "def down(n):\n    return down(n + 1)\ndown(0)"),)),
-    Hostile("numpy.allclose patched to always agree, with a wrong mask", "Relu", r"mask uses >= 0",
+    Hostile("numpy.allclose patched to always agree, with a wrong mask", "Relu", r"also passes where x == 0",
             (Patch(L, "import numpy as np", "import numpy as np\nnp.allclose = lambda *a, **k: True\n"
                                             "np.array_equal = lambda *a, **k: True"),
              Patch(L, "self.mask = x <= 0", "self.mask = x < 0"))),

@@ -12,7 +12,7 @@ def test_ada_wrote_correct_alternatives_and_gets_full_marks(grade):
 
 def test_ben_made_three_classic_mistakes_and_each_is_named(grade):
     report = grade(SAMPLES / "ben", isolation="worker")
-    assert "mask uses >= 0" in feedback_of(report, "Relu")
+    assert "also passes where x == 0" in feedback_of(report, "Relu")
     assert "wrong axis" in feedback_of(report, "Affine")
     assert "divide by the batch size" in feedback_of(report, "SoftmaxWithLoss")
     assert exercise_scores(report)["Tanh"] == (2, 2)
