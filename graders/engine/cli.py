@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .core.config import COURSE_FILE, CourseConfigError, load_course, locate_course_root
-from .core.dependencies import extra_missing, install_hint
+from .core.dependencies import extra_missing, install_hint, require_extra
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,6 +171,8 @@ def _check(course, args, console: Console) -> int:
                          isolation="local" if args.local else "worker",
                          student_ids=(args.student,) if args.student else ())
     _require_installed(course.assignment(args.assignment))
+    if args.hidden:
+        require_extra("keras")  # TensorFlow: an oracle of the hidden tests, even a1's
     if not args.local:
         _note_unenforced_limits(console)
     try:
@@ -230,6 +232,7 @@ def _grade(course, args, console: Console) -> int:
     from .classbook.shards import parse_shard
 
     # mistakes are errors here, before anything starts
+    require_extra("instructor")  # the hidden tests' oracles (TensorFlow), notebooks, feedback pages
     _require_installed(course.assignment(args.assignment))
     shard = parse_shard(args.shard) if args.shard else None
     if args.jobs <= 1:

@@ -7,6 +7,7 @@ what grading needs) and ``.ci/check_wheels.py`` (which asks PyPI for wheels).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import tomllib
 from pathlib import Path
@@ -45,10 +46,30 @@ EXTRA_MODULES = {
     "instructor": ("nbgrader", "nbformat", "nbconvert", "jinja2", "matplotlib", "copydetect", "scipy",
                    "dateutil", "landlockpy", "pyseccomp"),
 }
+INCLUDES = {"instructor": ("keras",)}  # as pyproject's self-references say
+PLATFORM_OPTIONAL = ("landlockpy", "pyseccomp")  # Linux only; where missing, workers say what they lack
+
+
+class ExtraMissing(ModuleNotFoundError):
+    """A command needs an extra that is not installed (raised before it starts any work)."""
+
+    def __init__(self, extra: str, module: str) -> None:
+        super().__init__(f"No module named {module!r}", name=module)
+        self.extra = extra
+
+
+def require_extra(extra: str) -> None:
+    """Raises ExtraMissing unless every module ``extra`` adds (and what it includes) is importable here."""
+    modules = [m for name in (extra, *INCLUDES.get(extra, ())) for m in EXTRA_MODULES[name]]
+    for module in modules:
+        if module not in PLATFORM_OPTIONAL and importlib.util.find_spec(module) is None:
+            raise ExtraMissing(extra, module)
 
 
 def extra_missing(err: ModuleNotFoundError) -> str | None:
     """The extra whose install adds the module ``err`` did not find, or None if no extra adds it."""
+    if isinstance(err, ExtraMissing):
+        return err.extra
     found = re.match(r"No module named '([^']+)'", str(err))  # an import hook may raise it without .name
     top = (err.name or (found[1] if found else "")).split(".")[0]
     return next((extra for extra, modules in EXTRA_MODULES.items() if top in modules), None)
