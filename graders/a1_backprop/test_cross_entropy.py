@@ -66,9 +66,11 @@ def test_one_dimensional_y_is_a_batch_of_one(student, rng, tol):
 @pytest.mark.hidden
 @pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
 def test_random_batches(student, rng, tol, labels_as):
-    """Random batch sizes and class counts"""
-    n, c = int(rng.integers(2, 12)), int(rng.integers(2, 10))  # N >= 2: a missing / N must show
+    """Random probabilities for N=7, C=4, one of them 0 for its correct class"""
+    n, c = 7, 4  # fixed for every student: N != C and N >= 2, so a missing / N and label confusion show
     y, labels = probabilities(rng, n, c), rng.integers(0, c, size=n)
+    y[0] = 1.0 / (c - 1)
+    y[0, labels[0]] = 0.0  # the edge case: a zero probability (the + 1e-7 keeps the loss finite)
     t = oracles.onehot(labels, c) if labels_as == "one-hot" else labels
     got = student.layers.cross_entropy_error(y, t)
     check_loss(got, y, labels, f"cross_entropy_error for N={n}, C={c}, {labels_as} labels", tol)

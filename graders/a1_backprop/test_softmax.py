@@ -40,16 +40,33 @@ def test_stable_for_huge_logits(student, tol):
                       "choose c so np.exp never sees a large positive number.")
 
 
+# The same shapes and scales for every student; only the values are drawn per student.
+HIDDEN_CASES = {"batch of one": ((1, 7), 1.0), "large": ((5, 9), 30.0), "huge": ((6, 4), 500.0)}
+
+
+def hidden_logits(rng, case):
+    """The same kinds of logits for every student, with values drawn per student.
+
+    "huge": every row's largest logit is +1000 or -1000 (alternating), so a
+    softmax without a shift always overflows and one shifted by the whole
+    array's maximum always underflows, whatever values were drawn.
+    """
+    shape, scale = HIDDEN_CASES[case]
+    x = rng.normal(0, scale, size=shape)
+    if case == "huge":
+        tops = np.where(np.arange(shape[0]) % 2 == 0, 1000.0, -1000.0)
+        x += (tops - x.max(axis=1))[:, None]
+    return x
+
+
 @pytest.mark.hidden
-@pytest.mark.parametrize("case", range(3))
+@pytest.mark.parametrize("case", list(HIDDEN_CASES))
 def test_random_shapes_and_scales(student, rng, tol, case):
-    """Random batches, including a batch of one and scales up to 500"""
-    n = [1, int(rng.integers(2, 9)), int(rng.integers(2, 9))][case]
-    c = int(rng.integers(2, 12))
-    x = rng.normal(0, [1.0, 30.0, 500.0][case], size=(n, c))
+    """Random logits: a batch of one, scale 30, and rows whose top logit is ±1000"""
+    x = hidden_logits(rng, case)
     before = x.copy()
     with np.errstate(all="ignore"):
         got = student.layers.softmax(x)
-    expect_close(got, answers.softmax(before), f"softmax(x) for x of shape {x.shape}",
+    expect_close(got, answers.softmax(before), f"softmax(x) for x of shape {x.shape} ({case})",
                  rtol=tol["value_rtol"], atol=tol["value_atol"], mistakes=answers.wrong_softmaxes(before))
     expect_unchanged(before, x, "The input x")

@@ -27,23 +27,36 @@ def labels_in(labels_as, labels, c):
     return oracles.onehot(labels, c) if labels_as == "one-hot" else labels
 
 
-def run(student, x, t, dout=None):
+def label_hint(t):
+    return explain(LABEL_HINTS["one-hot" if t.ndim == 2 else "integers"])
+
+
+def run_forward(student, x, t):
+    """The loss forward(x, t) returns, and the layer (for a backward test)."""
     layer = student.layers.SoftmaxWithLoss()
-    with explain(LABEL_HINTS["one-hot" if t.ndim == 2 else "integers"]):
-        loss = layer.forward(x.copy(), t.copy())
-        dx = layer.backward() if dout is None else layer.backward(dout)
-    return loss, dx
+    with label_hint(t):
+        return layer.forward(x.copy(), t.copy()), layer
+
+
+def run_backward(student, x, t, dout=None):
+    """dx from backward() after forward(x, t): forward only prepares it, its loss is graded on its own."""
+    _, layer = run_forward(student, x, t)
+    with label_hint(t):
+        return layer.backward() if dout is None else layer.backward(dout)
+
+
+def check_loss(loss, x, labels, what, tol):
+    expect_close(np.reshape(loss, ()) if np.size(loss) == 1 else loss, answers.softmax_with_loss(x, labels), what,
+                 rtol=tol["value_rtol"], atol=tol["value_atol"],
+                 mistakes=answers.softmax_with_loss_forward_mistakes(x, labels))
 
 
 @pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
 def test_forward_is_mean_cross_entropy_of_softmax(student, rng, tol, labels_as):
     """forward(x, t) is the mean cross-entropy of softmax(x)"""
     x, labels = case(rng, 5, 4)
-    loss, _ = run(student, x, labels_in(labels_as, labels, 4))
-    expect_close(np.reshape(loss, ()) if np.size(loss) == 1 else loss,
-                 answers.softmax_with_loss(x, labels), f"SoftmaxWithLoss forward ({labels_as} t)",
-                 rtol=tol["value_rtol"], atol=tol["value_atol"],
-                 mistakes=answers.softmax_with_loss_forward_mistakes(x, labels))
+    loss, _ = run_forward(student, x, labels_in(labels_as, labels, 4))
+    check_loss(loss, x, labels, f"SoftmaxWithLoss forward ({labels_as} t)", tol)
 
 
 @pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
@@ -51,7 +64,7 @@ def test_backward_matches_finite_differences(student, rng, tol, labels_as):
     """backward() matches the numerical gradient of the loss (N=5, C=4)"""
     x, labels = case(rng, 5, 4)
     t = labels_in(labels_as, labels, 4)
-    _, dx = run(student, x, t)
+    dx = run_backward(student, x, t)
     numerical = answers.softmax_with_loss_numerical_gradient(x, labels)
     expect_gradient(dx, numerical, f"SoftmaxWithLoss dx ({labels_as} t)", rtol=tol["grad_rtol"],
                     atol=tol["grad_atol"], mistakes=answers.softmax_with_loss_mistakes(x, labels))
@@ -60,20 +73,33 @@ def test_backward_matches_finite_differences(student, rng, tol, labels_as):
 def test_backward_scales_by_dout(student, rng, tol):
     """backward(dout=2.5) is 2.5 times the gradient"""
     x, labels = case(rng, 3, 5)
-    _, dx = run(student, x, oracles.onehot(labels, 5), dout=2.5)
+    dx = run_backward(student, x, oracles.onehot(labels, 5), dout=2.5)
     numerical = answers.softmax_with_loss_numerical_gradient(x, labels, 2.5)
     expect_gradient(dx, numerical, "SoftmaxWithLoss backward(dout=2.5)", rtol=tol["grad_rtol"],
                     atol=tol["grad_atol"], mistakes=answers.softmax_with_loss_mistakes(x, labels, 2.5))
 
 
+# Fixed sizes with N != C and N >= 2 (a missing / N and integer-vs-one-hot confusion always show);
+# only the values are drawn per student.
+HIDDEN_N, HIDDEN_C = 7, 4
+
+
 @pytest.mark.hidden
 @pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
-def test_random_batches(student, rng, tol, labels_as):
-    """Random N and C, gradient against finite differences"""
-    n, c = int(rng.integers(2, 9)), int(rng.integers(2, 8))  # N >= 2: a missing / N must show
-    x, labels = case(rng, n, c)
-    t = labels_in(labels_as, labels, c)
-    _, dx = run(student, x, t)
+def test_random_forward(student, rng, tol, labels_as):
+    """Random scores and labels: the loss forward returns"""
+    x, labels = case(rng, HIDDEN_N, HIDDEN_C)
+    loss, _ = run_forward(student, x, labels_in(labels_as, labels, HIDDEN_C))
+    check_loss(loss, x, labels, f"SoftmaxWithLoss forward for N={HIDDEN_N}, C={HIDDEN_C}, {labels_as} t", tol)
+
+
+@pytest.mark.hidden
+@pytest.mark.parametrize("labels_as", ["one-hot", "integers"])
+def test_random_backward(student, rng, tol, labels_as):
+    """Random scores and labels: gradient against finite differences"""
+    x, labels = case(rng, HIDDEN_N, HIDDEN_C)
+    dx = run_backward(student, x, labels_in(labels_as, labels, HIDDEN_C))
     numerical = answers.softmax_with_loss_numerical_gradient(x, labels)
-    expect_gradient(dx, numerical, f"SoftmaxWithLoss dx for N={n}, C={c}", rtol=tol["grad_rtol"],
-                    atol=tol["grad_atol"], mistakes=answers.softmax_with_loss_mistakes(x, labels))
+    expect_gradient(dx, numerical, f"SoftmaxWithLoss dx for N={HIDDEN_N}, C={HIDDEN_C}, {labels_as} t",
+                    rtol=tol["grad_rtol"], atol=tol["grad_atol"],
+                    mistakes=answers.softmax_with_loss_mistakes(x, labels))

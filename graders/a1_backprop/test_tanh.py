@@ -41,13 +41,40 @@ def test_backward_leaves_dout_unchanged(student, rng):
     expect_unchanged(before, dout, "dout", name="dout")
 
 
+def test_forward_keeps_a_1d_shape(student, rng, tol):
+    """A 1-D x of shape (5,) gives tanh(x) of shape (5,)"""
+    x = rng.normal(0, 2, size=5)
+    got = student.layers.Tanh().forward(x.copy())
+    expected = answers.tanh_forward(x)
+    expect_close(got, expected, "Tanh().forward(x) for x of shape (5,)", rtol=tol["value_rtol"],
+                 atol=tol["value_atol"],
+                 mistakes={"returned a batch of one, shape (1, 5), for a 1-D x": expected[None]},
+                 hint="np.tanh works element-wise on any shape; no reshaping is needed.")
+
+
+# The shape kinds every student's hidden tests cover; only the values are drawn per student.
+HIDDEN_SHAPES = {"1-D": (6,), "2-D": (3, 5), "N-d": (2, 3, 4)}
+
+
 @pytest.mark.hidden
-def test_random_shapes(student, rng, tol):
-    """Random shapes, gradient against finite differences"""
-    shape = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+@pytest.mark.parametrize("shape_kind", list(HIDDEN_SHAPES))
+def test_random_forward(student, rng, tol, shape_kind):
+    """Random 1-D, 2-D and N-d inputs: forward"""
+    shape = HIDDEN_SHAPES[shape_kind]
+    x = rng.normal(0, 2, size=shape)
+    got = student.layers.Tanh().forward(x.copy())
+    expect_close(got, answers.tanh_forward(x), f"Tanh forward, shape {shape}", rtol=tol["value_rtol"],
+                 atol=tol["value_atol"])
+
+
+@pytest.mark.hidden
+@pytest.mark.parametrize("shape_kind", list(HIDDEN_SHAPES))
+def test_random_backward(student, rng, tol, shape_kind):
+    """Random 1-D, 2-D and N-d inputs: gradient against finite differences"""
+    shape = HIDDEN_SHAPES[shape_kind]
     x, dout = rng.normal(0, 2, size=shape), rng.normal(size=shape)
     layer = student.layers.Tanh()
     layer.forward(x.copy())
     numerical = answers.tanh_numerical_gradient(x, dout)
     expect_gradient(layer.backward(dout.copy()), numerical, f"Tanh backward, shape {shape}",
-                    rtol=tol["grad_rtol"], atol=tol["grad_atol"])
+                    rtol=tol["grad_rtol"], atol=tol["grad_atol"], mistakes=answers.tanh_backward_mistakes(x, dout))

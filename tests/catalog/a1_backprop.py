@@ -24,6 +24,8 @@ MISTAKES = [
     Mistake("tanh backward uses the input", "Tanh", "used the input x instead of the output y",
             (Patch(L, "self.out = np.tanh(x)\n", "self.x = x\n        self.out = np.tanh(x)\n"),
              Patch(L, "return dout * (1.0 - self.out ** 2)", "return dout * (1.0 - self.x ** 2)"))),
+    Mistake("tanh turns a 1-D input into a batch of one", "Tanh", "returned a batch of one",
+            (Patch(L, "self.out = np.tanh(x)\n", "self.out = np.tanh(np.atleast_2d(x))\n"),)),
     Mistake("affine dW = x @ dout", "Affine", "dW = x @ dout instead of x.T @ dout",
             (Patch(L, "self.dW = self.x.T @ dout", "self.dW = self.x @ dout"),)),
     Mistake("affine dW transposed", "Affine", "dW transposed",
@@ -67,6 +69,11 @@ MISTAKES = [
             (Patch(L, "return dout * (self.y - onehot) / batch_size", "return dout * (self.y - onehot)"),)),
     Mistake("softmax-with-loss ignores dout", "SoftmaxWithLoss", "ignored dout",
             (Patch(L, "return dout * (self.y - onehot) / batch_size", "return (self.y - onehot) / batch_size"),)),
+    Mistake("softmax-with-loss backward for one-hot labels only", "SoftmaxWithLoss", "integer labels",
+            (Patch(L, "        if self.t.shape == self.y.shape:\n            onehot = self.t\n        else:\n"
+                      "            onehot = np.zeros_like(self.y)\n"
+                      "            onehot[np.arange(batch_size), self.t] = 1\n",
+                   "        onehot = self.t\n"),)),
     Mistake("activation after the output layer", "MultiLayerNet", "after the last Affine",
             (Patch(N, "if i < len(sizes) - 1:", "if True:"),)),
     Mistake("tanh requested, relu used", "MultiLayerNet", "used relu instead of the requested tanh",
@@ -106,6 +113,9 @@ VARIANTS = [
     Variant("tanh backward recomputed from the stored input", (
         Patch(L, "self.out = np.tanh(x)\n        return self.out", "self.x = x.copy()\n        return np.tanh(x)"),
         Patch(L, "return dout * (1.0 - self.out ** 2)", "return dout * (1.0 - np.tanh(self.x) ** 2)"),
+    )),
+    Variant("tanh by its exponential formula", (
+        Patch(L, "self.out = np.tanh(x)\n", "self.out = 1.0 - 2.0 / (np.exp(2.0 * x) + 1.0)\n"),
     )),
     Variant("softmax through log-sum-exp", (
         Patch(L, "shifted = x - np.max(x, axis=-1, keepdims=True)\n    exp = np.exp(shifted)\n"
