@@ -76,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="run your code in this process (faster start, no time limits)")
     check.add_argument("--hidden", action="store_true", help="instructors: include the hidden tests")
     check.add_argument("--json", metavar="PATH", help="also write the scored report as JSON (for CI: points)")
+    check.add_argument("--plain", action="store_true", default=bool(os.environ.get("COURSE_PLAIN")),
+                       help="plain text, no boxes or colours (screen readers, logs; or set COURSE_PLAIN=1)")
     check.add_argument("--student", metavar="ID", help="check as this student (per-student variants; "
                        "default: the STUDENT_ID in your files)")
     check.set_defaults(handler=_check)
@@ -180,7 +182,7 @@ def _check(course, args, console: Console) -> int:
     except GraderRunError as err:  # pytest could not run the graders: a broken install, not the student
         Console(stderr=True).print(Text(f"error: not graded (grader error): {err}"), soft_wrap=True)
         return 1
-    show_check(console, report)
+    show_check(console, report, plain=args.plain)
     variant = describe(course, args.assignment, args.student, folder)
     if variant:
         console.print(variant, highlight=False, markup=False, soft_wrap=True)

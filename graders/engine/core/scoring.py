@@ -84,8 +84,7 @@ def score_records(assignment: Assignment, submission: str, records: list[TestRec
         if failing_uses:
             for record in mine:
                 if not record.passed:
-                    record.feedback += (f"\nNote: {name} uses your {', '.join(failing_uses)}, which "
-                                        "fail their own checks; fixing those first may fix this too.")
+                    record.feedback += uses_note(name, failing_uses)
         exercises.append(ExerciseScore(
             name=name,
             title=exercise.title,
@@ -103,6 +102,14 @@ def score_records(assignment: Assignment, submission: str, records: list[TestRec
         exercises=exercises,
         tests=records,
     )
+
+
+def uses_note(name: str, failing: list[str]) -> str:
+    """The note on a failed check of ``name`` whose code relies on exercises that fail their own checks."""
+    listed = failing[0] if len(failing) == 1 else f"{', '.join(failing[:-1])} and {failing[-1]}"
+    verb = "fails its" if len(failing) == 1 else "fail their"
+    return (f"\nNote: {name} uses your {listed}, which {verb} own checks; "
+            "fixing that first may fix this too.")
 
 
 def _round(value: float) -> float:

@@ -21,11 +21,11 @@ from ..core.config import Course
 from ..core.results import FEEDBACK_FILE, NOT_GRADED_CELL, REPORT_FILE, feedback_markdown, points, write_atomic
 from ..grading.runner import report_from_dict
 from ..core.scoring import NOT_GRADED, Report
+from .grouping import MISTAKE
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FEEDBACK_HTML = "feedback.html"
 CLASS_REPORT_HTML = "class-report.html"
-MISTAKE = re.compile(r"This looks like a known mistake: (?P<name>.+?)\.(\n|$)")
 INCIDENTS = {"timeout": "time limit", "crash": "crashed the process", "grader-error": "grader problem",
              NOT_GRADED: "not graded (grader error)"}
 
