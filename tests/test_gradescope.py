@@ -249,7 +249,7 @@ def test_an_attacker_run_as_gradescope_runs_it_gets_its_honest_score_and_nothing
 @pytest.mark.slow
 def test_a_grader_error_without_bubblewrap_still_gives_the_not_your_fault_result(bundle, tmp_path):
     """A broken grader in the bundle, graded as Gradescope's containers grade (no bubblewrap)."""
-    from graders.engine.classbook.batch import GRADER_FAILED
+    from graders.engine.classbook.one_submission import GRADER_FAILED
 
     root = autograder_tree(bundle, tmp_path / "autograder", SOLUTION)
     broken = root / "source" / "course" / "graders" / "a1_backprop" / "oracles.py"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.engine.classbook.batch import GRADER_FAILED, _record_zero
+from graders.engine.classbook.one_submission import GRADER_FAILED, record_zero
 from graders.engine.cli import main
 from graders.engine.core.config import CourseConfigError
 from graders.engine.platforms.lms import export, parse_rename, read_roster
@@ -40,7 +40,7 @@ def out(course, tmp_path_factory) -> Path:
     for name, submission in (("alice", SOLUTION), ("bob", STUBS), ("zed", SOLUTION)):
         report = run_graders(course, "a1_backprop", submission, RunOptions("public", "local"), name=name)
         write_submission_results(folder, report, fingerprint="")
-    _record_zero(course, "a1_backprop", "carl", folder, GRADER_FAILED, note="Traceback: the judge died")
+    record_zero(course, "a1_backprop", "carl", folder, GRADER_FAILED, note="Traceback: the judge died")
     return folder
 
 

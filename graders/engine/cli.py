@@ -118,17 +118,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("assignments", nargs="*", help="default: every assignment with a notebook")
     export.set_defaults(handler=_nbgrader_export)
 
-    from .classbook import adjustments
-
-    from .platforms import gradescope
-
-    from .platforms import lms
-
-    from .reporting import mistakes_cli, similarity_cli
+    _add_adjust(commands)
 
     from .grading import variants  # these subcommands live with their modules
+    from .platforms import gradescope, lms
+    from .reporting import mistakes_cli, similarity_cli
 
-    adjustments.register(commands)
     gradescope.register(commands)
     lms.register(commands)
     similarity_cli.register(commands)
@@ -247,7 +242,7 @@ def _grade_inputs(course, args, console: Console, shard) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .classbook.batch import grade_batch
-    from .classbook.corrections import check_corrections, show_corrections
+    from .classbook.corrections import check_corrections
     from .classbook.regrade_diff import record_regrade, snapshot
     from .core.results import GRADEBOOK_FILE
     from .reporting.view import show_batch
@@ -300,7 +295,7 @@ def _grade_inputs(course, args, console: Console, shard) -> int:
                          if shard else f"gradebook: {out / GRADEBOOK_FILE}"))
     record_regrade(console, out, args.assignment, before, result.graded + result.failed, quiet=args.quiet,
                    shard=str(shard) if shard else None)
-    show_corrections(course, args.assignment, out, names)
+    _show_corrections(course, args.assignment, out, names)
     return _exit_status(result.failed, inputs.problems)
 
 
@@ -318,16 +313,85 @@ def _exit_status(failed: list[str], unreadable: dict[str, str]) -> int:
     return 1 if failed else 0
 
 
+def _show_corrections(course, assignment: str, out: Path, names: list[str]) -> None:
+    """After grading: feedback.md of these submissions with their corrections, and a warning for each
+    submission that got no late penalty only because its time is unknown."""
+    from .classbook.corrections import Corrections, unknown_late_times
+    from .classbook.late import TIMES_FILE
+    from .reporting.publish import publish
+
+    if not Corrections(course, assignment).any():
+        return
+    publish(course, assignment, out, names=set(names), gradebook=False, html=False, class_report=False,
+            check=False)  # checked before grading
+    unknown = unknown_late_times(course, assignment, out, names)
+    if unknown:
+        Console(stderr=True).print(
+            f"[yellow]warning:[/yellow] no submission time known for {len(unknown)} submission(s), so no late "
+            f"penalty: {', '.join(unknown)}. Add their times to {TIMES_FILE} (assignment,submission,submitted_at).",
+            highlight=False)
+
+
 def _merge(course, args, console: Console) -> int:
     from .classbook.shards import merge
+    from .reporting.publish import publish
 
     merged = merge(course, [Path(o) for o in args.outs], args.assignment, args.partial)
+    published = publish(course, merged.assignment, Path(args.outs[0]), class_report=True)
     if merged.missing:
         console.print(f"[yellow]partial:[/yellow] shard {', '.join(merged.missing)} did not finish", markup=True)
     console.print(f"Merged {merged.submissions} graded submission(s) of {merged.assignment}"
                   + (f" ({merged.copied} copied in)" if merged.copied else "")
-                  + f": {merged.written[0]}, {args.outs[0]}/<submission>/feedback.html, {merged.written[-1]}",
+                  + f": {published.gradebook}, {args.outs[0]}/<submission>/feedback.html, {published.class_report}",
                   highlight=False)
+    return 0
+
+
+def _add_adjust(commands) -> None:
+    from .classbook.adjustments import ACTIONS
+
+    parser = commands.add_parser("adjust", help="add, subtract or set a student's points on an exercise, "
+                                                "with a reason (kept in adjustments.csv)")
+    parser.add_argument("submission", help="the submission's name, as in the gradebook")
+    parser.add_argument("exercise")
+    parser.add_argument("--assignment", "-a", required=True)
+    change = parser.add_mutually_exclusive_group(required=True)
+    for action in ACTIONS:
+        change.add_argument(f"--{action}", type=float, metavar="POINTS")
+    parser.add_argument("--reason", required=True, help="why; the student sees it")
+    parser.add_argument("--by", default="", help="who made the change (kept in the file, not shown to students)")
+    parser.add_argument("--out", "-o", help="a graded folder: check the name, then rewrite its gradebook, "
+                                            "this student's feedback and the class report")
+    parser.set_defaults(handler=_adjust)
+
+
+def _adjust(course, args, console: Console) -> int:
+    from .classbook.adjustments import ACTIONS, append_adjustment
+    from .classbook.corrections import Corrections, graded_reports
+    from .core.results import points
+
+    action = next(a for a in ACTIONS if getattr(args, a) is not None)
+    values = {"assignment": args.assignment, "submission": args.submission, "exercise": args.exercise,
+              "action": action, "points": f"{getattr(args, action):g}", "reason": args.reason, "by": args.by}
+    course.assignment(args.assignment)
+    if args.out:
+        reports = graded_reports(Path(args.out), args.assignment)
+        if args.submission not in reports:
+            raise CourseConfigError(f"no graded submission {args.submission!r} of {args.assignment} in {args.out}; "
+                                    "check the name (as in the gradebook)")
+    row = append_adjustment(course, values)
+    console.print(f"Added {row.path.name}:{row.line}: {args.submission} {args.exercise} {action} "
+                  f"{values['points']} ({args.reason})", highlight=False)
+    if args.out:
+        from .reporting.publish import publish
+
+        out = Path(args.out)
+        published = publish(course, args.assignment, out, names={args.submission})
+        outcome = Corrections(course, args.assignment).apply(reports[args.submission])
+        console.print(f"{args.submission}: autograded {points(outcome.autograded)}, now "
+                      f"{points(outcome.total)} / {points(outcome.max_score)}; rewrote {out}/gradebook.csv and "
+                      f"{out}/{args.submission}/feedback.html"
+                      + (f" and {published.class_report}" if published.class_report else ""), highlight=False)
     return 0
 
 

@@ -27,7 +27,7 @@ from nbformat import NotebookNode
 
 from ..core.config import Assignment
 from ..core.errors import NotebookError
-from .release import BEGIN
+from .markers import BEGIN
 from ..grading.variants import VARIANT_ID, has_variants
 
 MAGIC = re.compile(r"^%%writefile(?P<append> -a)? (?P<file>\S+)\s*\n")

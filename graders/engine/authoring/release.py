@@ -14,13 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.config import COURSE_FILE, GRADERS_DIR, Course
-
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-
-
-class ReleaseError(Exception):
-    """A solution file whose markers do not pair up."""
-
+from .markers import ReleaseError, check_markers
 
 @dataclass
 class ReleasePlan:
@@ -34,7 +28,7 @@ class ReleasePlan:
 
 def stub_python(source: str, name: str = "<source>") -> str:
     """The student version of a Python source: every marked block becomes a stub."""
-    _check_markers(source, name)
+    check_markers(source, name)
     import nbformat
     from nbgrader.preprocessors import ClearSolutions
 
@@ -123,18 +117,3 @@ def apply_release(plan: ReleasePlan) -> None:
 def _wanted(path: Path, root: Path) -> bool:
     parts = path.relative_to(root).parts
     return not any(p == "__pycache__" or p.startswith(".") for p in parts) and path.suffix != ".pyc"
-
-
-def _check_markers(source: str, name: str) -> None:
-    depth = 0
-    for number, line in enumerate(source.splitlines(), start=1):
-        if BEGIN in line:
-            if depth:
-                raise ReleaseError(f"{name}:{number}: BEGIN SOLUTION inside another solution block")
-            depth = 1
-        elif END in line:
-            if not depth:
-                raise ReleaseError(f"{name}:{number}: END SOLUTION without a BEGIN SOLUTION")
-            depth = 0
-    if depth:
-        raise ReleaseError(f"{name}: a BEGIN SOLUTION block is never closed with END SOLUTION")

@@ -20,8 +20,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.config import Assignment, Course, CourseConfigError
-from ..core.results import points, write_atomic
+from ..core.config import Assignment, Course
+from ..core.results import write_atomic
 from ..core.tables import Row, read_rows
 
 ADJUSTMENTS_FILE = "adjustments.csv"
@@ -116,50 +116,3 @@ def append_adjustment(course: Course, values: dict[str, str]) -> Row:
     _parse(row, course)
     write_atomic(path, existing + buffer.getvalue())
     return row
-
-
-# --- the `course adjust` subcommand -------------------------------------------------------------
-
-def register(commands) -> None:
-    """Adds ``course adjust`` to the CLI's subcommands."""
-    parser = commands.add_parser("adjust", help="add, subtract or set a student's points on an exercise, "
-                                                "with a reason (kept in adjustments.csv)")
-    parser.add_argument("submission", help="the submission's name, as in the gradebook")
-    parser.add_argument("exercise")
-    parser.add_argument("--assignment", "-a", required=True)
-    change = parser.add_mutually_exclusive_group(required=True)
-    for action in ACTIONS:
-        change.add_argument(f"--{action}", type=float, metavar="POINTS")
-    parser.add_argument("--reason", required=True, help="why; the student sees it")
-    parser.add_argument("--by", default="", help="who made the change (kept in the file, not shown to students)")
-    parser.add_argument("--out", "-o", help="a graded folder: check the name, then rewrite its gradebook and "
-                                            "this student's feedback")
-    parser.set_defaults(handler=_cli)
-
-
-def _cli(course: Course, args, console) -> int:
-    from .batch import write_gradebook
-    from .corrections import Corrections, graded_reports
-    from ..reporting.reports import write_feedback
-
-    action = next(a for a in ACTIONS if getattr(args, a) is not None)
-    values = {"assignment": args.assignment, "submission": args.submission, "exercise": args.exercise,
-              "action": action, "points": f"{getattr(args, action):g}", "reason": args.reason, "by": args.by}
-    course.assignment(args.assignment)
-    if args.out:
-        reports = graded_reports(Path(args.out), args.assignment)
-        if args.submission not in reports:
-            raise CourseConfigError(f"no graded submission {args.submission!r} of {args.assignment} in {args.out}; "
-                                    "check the name (as in the gradebook)")
-    row = append_adjustment(course, values)
-    console.print(f"Added {row.path.name}:{row.line}: {args.submission} {args.exercise} {action} "
-                  f"{values['points']} ({args.reason})", highlight=False)
-    if args.out:
-        out = Path(args.out)
-        write_gradebook(course, args.assignment, out)
-        write_feedback(out, args.assignment, course, names={args.submission})
-        outcome = Corrections(course, args.assignment).apply(reports[args.submission])
-        console.print(f"{args.submission}: autograded {points(outcome.autograded)}, now "
-                      f"{points(outcome.total)} / {points(outcome.max_score)}; rewrote {out}/gradebook.csv and "
-                      f"{out}/{args.submission}/feedback.html", highlight=False)
-    return 0

@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from . import judges
-from ..core.config import Course, load_course
+from ..core.config import Course
+from .one_submission import GRADER_FAILED, grade_one, record_zero
 from .inputs import SubmissionInput
-from ..core.results import (GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, keep_graded_files, write_atomic,
-                      write_submission_results)
-from ..grading.evidence import EVIDENCE_FILE
-from ..grading.runner import RunOptions, run_graders
-from ..core.scoring import GRADER_FAILURE_NOTE, NOT_GRADED, Report, TestRecord, score_records
+from ..core.results import GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, read_reports, write_atomic
+from ..grading.runner import RunOptions
 from .shards import Shard, write_manifest
 
 
@@ -67,7 +64,7 @@ def grade_batch(course: Course, assignment: str, submissions: list[SubmissionInp
         write_manifest(out, assignment, shard, names, finished=False)
     result = BatchResult()
     for name, why in (unreadable or {}).items():
-        _record_zero(course, assignment, name, out, f"Your submission could not be read: {why}")
+        record_zero(course, assignment, name, out, f"Your submission could not be read: {why}")
         result.failed.append(name)
         if on_done:
             on_done(name, "unreadable")
@@ -93,11 +90,7 @@ def grade_batch(course: Course, assignment: str, submissions: list[SubmissionInp
 
 
 def write_gradebook(course: Course, assignment: str, out: Path) -> Path:
-    reports = []
-    for path in sorted(out.glob(f"*/{REPORT_FILE}")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("assignment") == assignment:
-            reports.append(data)
+    reports = read_reports(out, assignment)
     names = list(course.assignment(assignment).exercises)
     target = out / GRADEBOOK_FILE
     from .corrections import Corrections  # adjustments and late penalties: applied here, never stored
@@ -121,42 +114,6 @@ def _run(course: Course, assignment: str, todo: list[tuple[SubmissionInput, str]
     for name, status, note in judges.grade_in_judges(str(course.root), assignment, todo, str(out), options,
                                                      max(jobs, 1)):
         if status is None:
-            _record_zero(course, assignment, name, out, GRADER_FAILED, note=note)
+            record_zero(course, assignment, name, out, GRADER_FAILED, note=note)
             status = "grader-failed"
         yield name, status
-
-
-GRADER_FAILED = "The grader failed on this submission; your instructor has been told."
-
-
-def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str, print_: str,
-              options: RunOptions) -> str:
-    """Grade one submission and write its files; runs in a judge process."""
-    course = load_course(Path(root))
-    try:
-        kept = replace(options, evidence=str(Path(out) / submission.name / EVIDENCE_FILE))
-        report = run_graders(course, assignment, submission.folder, kept, name=submission.name)
-        report.notes += list(submission.notes)
-        keep_graded_files(Path(out), submission.name, submission.folder, course.assignment(assignment).files)
-        report.submitted_at, report.submitted_via = submission.submitted.at, submission.submitted.via
-    except Exception:  # noqa: BLE001 - never lose the batch to one grader failure
-        _record_zero(course, assignment, submission.name, Path(out), GRADER_FAILED, note=traceback.format_exc())
-        return "grader-failed"
-    if not report.graded:  # some checks could not run (e.g. no worker): not final, the next run retries
-        report.notes.append(f"{GRADER_FAILURE_NOTE}: " + "; ".join(
-            sorted({t.feedback for t in report.tests if t.status == NOT_GRADED})))
-        write_submission_results(Path(out), report, fingerprint="")
-        return "grader-failed"
-    write_submission_results(Path(out), report, print_)
-    return "graded"
-
-
-def _record_zero(course: Course, assignment: str, name: str, out: Path, feedback: str, note: str = "") -> None:
-    """A zero with an honest message, and no fingerprint, so the next run retries it."""
-    records = [TestRecord(nodeid=f"{exercise}::not-graded", title="not graded", exercise=exercise, hidden=False,
-                          weight=1.0, status=NOT_GRADED, feedback=feedback)
-               for exercise in course.assignment(assignment).exercises]
-    report: Report = score_records(course.assignment(assignment), name, records)
-    if note:
-        report.notes.append(f"{GRADER_FAILURE_NOTE}:\n" + note[-4000:])
-    write_submission_results(out, report, fingerprint="")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .adjustments import Adjustment, check_submissions, load_adjustments
 from ..core.config import Course
-from .late import CANVAS_ON_TIME, TIMES_FILE, LateRecords, Lateness, assess, load_late_records, parse_moment
+from .late import CANVAS_ON_TIME, LateRecords, Lateness, assess, load_late_records, parse_moment
 from ..core.results import REPORT_FILE, points
 
 
@@ -159,28 +159,16 @@ def check_corrections(course: Course, assignment: str, out: Path, names: list[st
         corrections.check_submissions(known, f"{out} or the submissions given")
 
 
-def show_corrections(course: Course, assignment: str, out: Path, names: list[str]) -> None:
-    """After grading: feedback.md of these submissions with their corrections, and a warning for each
-    submission that got no late penalty only because its time is unknown."""
+def unknown_late_times(course: Course, assignment: str, out: Path, names: list[str]) -> list[str]:
+    """Submissions among ``names`` that got no late penalty only because their time is unknown,
+    each as "name (why)"; empty without a late policy."""
     corrections = Corrections(course, assignment)
-    if not corrections.any():
-        return
-    from ..reporting.reports import write_feedback
-
-    write_feedback(out, assignment, course, names=set(names), html=False, check=False)  # checked before grading
     if corrections.policy is None:
-        return
+        return []
     reports = graded_reports(out, assignment)
-    unknown = [f"{name} ({outcome.time_note})" for name in names if name in reports
-               for outcome in [corrections.apply(reports[name])]
-               if outcome.lateness is not None and not outcome.lateness.known and outcome.time_note != CANVAS_ON_TIME]
-    if unknown:
-        from rich.console import Console
-
-        Console(stderr=True).print(
-            f"[yellow]warning:[/yellow] no submission time known for {len(unknown)} submission(s), so no late "
-            f"penalty: {', '.join(unknown)}. Add their times to {TIMES_FILE} (assignment,submission,submitted_at).",
-            highlight=False)
+    return [f"{name} ({outcome.time_note})" for name in names if name in reports
+            for outcome in [corrections.apply(reports[name])]
+            if outcome.lateness is not None and not outcome.lateness.known and outcome.time_note != CANVAS_ON_TIME]
 
 
 def corrected_report(report: dict, outcome: Outcome) -> dict:

@@ -107,7 +107,7 @@ def grade_in_judges(root: str, assignment: str, todo: list[tuple[SubmissionInput
 
 
 def _hub_main(root: str, assignment: str, conn: Connection) -> None:
-    from .batch import grade_one
+    from .one_submission import grade_one
 
     fork = platform_caps.detect().forkserver
     if fork:

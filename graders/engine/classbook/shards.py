@@ -7,7 +7,7 @@ tests are seeded by the name too, so a student gets the same cases in any
 shard. Shards write disjoint submission folders (atomically) and one manifest
 each, ``.shards/ASSIGNMENT-K-of-N.json``; none writes the gradebook, which
 would race. ``course merge`` checks that every shard finished and then writes
-the gradebook, the feedback pages and the class report once.
+the gradebook, the feedback pages and the class report once (reporting.publish).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.config import Course, CourseConfigError
-from ..core.results import REPORT_FILE, write_atomic
+from ..core.results import REPORT_FILE, read_reports, write_atomic
 
 MANIFESTS = ".shards"
 SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
@@ -116,19 +116,15 @@ class Merged:
     submissions: int
     copied: int
     missing: list[str]  # shards still to (re)run; empty when complete
-    written: list[Path]
 
 
 def merge(course: Course, outs: list[Path], assignment: str | None = None, partial: bool = False) -> Merged:
-    """Gather ``outs`` into ``outs[0]`` and write its gradebook, feedback pages and class report."""
-    from .batch import write_gradebook
-    from ..reporting.reports import load_reports, write_class_report, write_feedback
-
+    """Gather ``outs`` into ``outs[0]`` and check every shard finished (the caller then publishes the pages)."""
     target = outs[0]
     target.mkdir(parents=True, exist_ok=True)
     copied = gather(target, outs[1:])
     if assignment is None:
-        found = sorted({r.assignment for r in load_reports(target)})
+        found = sorted({r["assignment"] for r in read_reports(target)})
         if len(found) != 1:
             raise CourseConfigError(f"{target} holds {'no graded submissions' if not found else 'several assignments'}"
                                     + (f" ({', '.join(found)}); pass --assignment" if found else
@@ -140,6 +136,4 @@ def merge(course: Course, outs: list[Path], assignment: str | None = None, parti
         raise CourseConfigError(f"shard {', '.join(missing)} of {assignment} did not finish; rerun it with "
                                 f"`course grade ... --shard K/N -o {target}` (what it finished is kept), "
                                 "or pass --partial to merge what is there")
-    written = [write_gradebook(course, assignment, target), *write_feedback(target, assignment, course),
-               write_class_report(target, assignment, course)]
-    return Merged(assignment, len(load_reports(target, assignment)), copied, missing, written)
+    return Merged(assignment, len(read_reports(target, assignment)), copied, missing)

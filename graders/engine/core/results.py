@@ -17,6 +17,7 @@ import tempfile
 from datetime import UTC
 from pathlib import Path
 
+from .config import CourseConfigError
 from .scoring import NOT_GRADED, Report
 
 HIDDEN_VISIBILITY = "after_published"  # Gradescope: shown once grades are published
@@ -103,6 +104,24 @@ def keep_graded_files(out: Path, name: str, folder: Path, files: tuple[str, ...]
         source = folder / file
         if source.is_file() and not source.is_symlink() and source.stat().st_size <= MAX_KEPT_BYTES:
             write_atomic(out / name / GRADED_FILES / file, source.read_text(encoding="utf-8", errors="replace"))
+
+
+def read_reports(out: Path, assignment: str | None = None) -> list[dict]:
+    """The report.json files in ``out`` (of ``assignment``, or every one), in submission folder order."""
+    reports = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(out.glob(f"*/{REPORT_FILE}"))]
+    return [r for r in reports if assignment is None or r.get("assignment") == assignment]
+
+
+def load_graded(out: Path, assignment: str | None) -> tuple[str, dict[str, dict]]:
+    """The assignment graded in ``out`` (``assignment``, or the only one there) and its reports by submission."""
+    reports = read_reports(out)
+    assignments = sorted({r["assignment"] for r in reports})
+    if assignment is None:
+        if len(assignments) != 1:
+            raise CourseConfigError(f"{out} holds no graded submissions" if not assignments else
+                                    f"{out} holds several assignments ({', '.join(assignments)}); pass --assignment")
+        assignment = assignments[0]
+    return assignment, {r["submission"]: r for r in reports if r["assignment"] == assignment}
 
 
 def write_submission_results(out: Path, report: Report, fingerprint: str) -> None:

@@ -250,7 +250,7 @@ FALLBACK_OUTPUT = ("The autograder failed before grading your submission; this i
 
 def grade_submission(root: Path, course_root: Path, assignment: str) -> dict:
     """Grade ``root/submission``; the Gradescope results dict (also when grading itself fails)."""
-    from ..classbook.batch import GRADER_FAILED
+    from ..classbook.one_submission import GRADER_FAILED
     from ..classbook.inputs import Inputs
     from ..core.results import gradescope_results
     from ..grading.runner import RunOptions, run_graders

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.config import Course, CourseConfigError
 from ..classbook.corrections import Corrections, corrected_report
-from ..core.results import REPORT_FILE, write_atomic
+from ..core.results import load_graded, write_atomic
 
 FORMATS = ("canvas", "moodle", "plain")
 ROSTER_FIELDS = ("submission", "student_id", "email", "name", "canvas_id", "sis_login_id", "section")
@@ -129,18 +128,6 @@ def parse_rename(spec: str | None) -> dict[str, str]:
     return rename
 
 
-def load_reports(out: Path, assignment: str | None) -> tuple[str, dict[str, dict]]:
-    """The assignment and its reports in ``out``, by submission name."""
-    reports = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob(f"*/{REPORT_FILE}"))]
-    assignments = sorted({r["assignment"] for r in reports})
-    if assignment is None:
-        if len(assignments) != 1:
-            raise CourseConfigError(f"{out} holds no graded submissions" if not assignments else
-                                    f"{out} holds several assignments ({', '.join(assignments)}); pass --assignment")
-        assignment = assignments[0]
-    return assignment, {r["submission"]: r for r in reports if r["assignment"] == assignment}
-
-
 def grade_columns(fmt: str, spec: str | None, title: str, exercises: list[str], roster: Roster,
                   corrected: bool = False) -> list[Column]:
     """The columns after the LMS's identity columns (for ``plain``: all of them).
@@ -178,7 +165,7 @@ def export(course: Course, out: Path, roster: Roster, fmt: str = "plain", column
     """The gradebook CSV text and what the instructor must be told about it."""
     if fmt not in FORMATS:
         raise CourseConfigError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    assignment, reports = load_reports(out, assignment)
+    assignment, reports = load_graded(out, assignment)
     spec = course.assignment(assignment)
     exercises = list(spec.exercises)
     corrections = Corrections(course, assignment)

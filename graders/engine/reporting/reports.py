@@ -9,7 +9,6 @@ what timed out or crashed, with a table sortable by any column.
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 from collections import Counter
@@ -18,7 +17,7 @@ from pathlib import Path
 import jinja2
 
 from ..core.config import Course
-from ..core.results import FEEDBACK_FILE, NOT_GRADED_CELL, REPORT_FILE, feedback_markdown, points, write_atomic
+from ..core.results import FEEDBACK_FILE, NOT_GRADED_CELL, feedback_markdown, points, read_reports, write_atomic
 from ..grading.runner import report_from_dict
 from ..core.scoring import NOT_GRADED, Report
 from .grouping import MISTAKE
@@ -38,12 +37,7 @@ def _environment() -> jinja2.Environment:
 
 
 def load_reports(out: Path, assignment: str | None = None) -> list[Report]:
-    reports = []
-    for path in sorted(out.glob(f"*/{REPORT_FILE}")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if assignment is None or data["assignment"] == assignment:
-            reports.append(report_from_dict(data))
-    return reports
+    return [report_from_dict(data) for data in read_reports(out, assignment)]
 
 
 def student_page(report: Report, title: str = "", outcome=None) -> str:

@@ -20,8 +20,7 @@ from copydetect.utils import highlight_overlap
 from markupsafe import Markup
 
 from ..core.config import Assignment, Course, CourseConfigError
-from ..platforms.lms import load_reports
-from ..core.results import GRADED_FILES, REPORT_FILE, write_atomic
+from ..core.results import GRADED_FILES, REPORT_FILE, load_graded, write_atomic
 from .similarity import (ALL, COMMON_MIN, COMMON_SHARE, PRIOR, REVIEW_SCORE, PairScores, Submission, boilerplate,
                          drop_common, fingerprint_class, score_pairs, shared_regions)
 
@@ -45,7 +44,7 @@ class ReviewPair:
 def run(course: Course, out: Path, assignment_name: str | None, submissions: list[Path],
         references: list[Path], top: int = 30, jobs: int = 1) -> tuple[Path, Path, list[str]]:
     """Write similarity.csv and similarity.html into ``out``; returns them and warnings."""
-    assignment_name, graded = load_reports(out, assignment_name)
+    assignment_name, graded = load_graded(out, assignment_name)
     assignment = course.assignment(assignment_name)
     stubs = {f: (course.root / "exercises" / assignment.name / f) for f in assignment.files}
     stub_hashes = boilerplate({f: p.read_text(encoding="utf-8") for f, p in stubs.items() if p.is_file()})

@@ -1,0 +1,53 @@
+"""Grading one submission of a batch and writing its files: what each judge process runs.
+
+Its own module so that the batch (which starts the judges) and the judges
+(which call it) both use it without importing each other.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import replace
+from pathlib import Path
+
+from ..core.config import Course, load_course
+from ..core.results import keep_graded_files, write_submission_results
+from ..core.scoring import GRADER_FAILURE_NOTE, NOT_GRADED, Report, TestRecord, score_records
+from ..grading.evidence import EVIDENCE_FILE
+from ..grading.runner import RunOptions, run_graders
+from .inputs import SubmissionInput
+
+GRADER_FAILED = "The grader failed on this submission; your instructor has been told."
+
+
+def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str, print_: str,
+              options: RunOptions) -> str:
+    """Grade one submission and write its files; runs in a judge process."""
+    course = load_course(Path(root))
+    try:
+        kept = replace(options, evidence=str(Path(out) / submission.name / EVIDENCE_FILE))
+        report = run_graders(course, assignment, submission.folder, kept, name=submission.name)
+        report.notes += list(submission.notes)
+        keep_graded_files(Path(out), submission.name, submission.folder, course.assignment(assignment).files)
+        report.submitted_at, report.submitted_via = submission.submitted.at, submission.submitted.via
+    except Exception:  # noqa: BLE001 - never lose the batch to one grader failure
+        record_zero(course, assignment, submission.name, Path(out), GRADER_FAILED, note=traceback.format_exc())
+        return "grader-failed"
+    if not report.graded:  # some checks could not run (e.g. no worker): not final, the next run retries
+        report.notes.append(f"{GRADER_FAILURE_NOTE}: " + "; ".join(
+            sorted({t.feedback for t in report.tests if t.status == NOT_GRADED})))
+        write_submission_results(Path(out), report, fingerprint="")
+        return "grader-failed"
+    write_submission_results(Path(out), report, print_)
+    return "graded"
+
+
+def record_zero(course: Course, assignment: str, name: str, out: Path, feedback: str, note: str = "") -> None:
+    """A zero with an honest message, and no fingerprint, so the next run retries it."""
+    records = [TestRecord(nodeid=f"{exercise}::not-graded", title="not graded", exercise=exercise, hidden=False,
+                          weight=1.0, status=NOT_GRADED, feedback=feedback)
+               for exercise in course.assignment(assignment).exercises]
+    report: Report = score_records(course.assignment(assignment), name, records)
+    if note:
+        report.notes.append(f"{GRADER_FAILURE_NOTE}:\n" + note[-4000:])
+    write_submission_results(out, report, fingerprint="")
