@@ -1,8 +1,8 @@
 """The engine's wings import only downwards, and no engine modules import each other in a circle.
 
 The order is the one graders/engine/__init__.py's docstring states. Every import
-counts, the lazy ones inside functions too: a lazy upward import is still a
-lower wing that needs a higher one.
+counts, the lazy ones inside functions too (not those under ``if TYPE_CHECKING:``,
+which never run): a lazy upward import is still a lower wing that needs a higher one.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
     """The engine modules ``name`` imports anywhere in its file (absolute or relative, lazy or not)."""
     is_package = path.name == "__init__.py"
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -58,6 +58,19 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
             continue
         found |= {_innermost_module(target, known) for target in targets} - {None, name}
     return found
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node, except under ``if TYPE_CHECKING:`` (imports for annotations never run)."""
+    nodes, pending = [], [tree]
+    while pending:
+        node = pending.pop()
+        nodes.append(node)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            pending.extend(node.orelse)
+        else:
+            pending.extend(ast.iter_child_nodes(node))
+    return nodes
 
 
 def _absolute(name: str, is_package: bool, level: int, module: str | None) -> str:
@@ -169,6 +182,8 @@ def test_the_checks_see_a_lazy_upward_import_and_a_circle(tmp_path):
     (engine / "__init__.py").write_text('"""Wings:\n\nlow → high → cli\n"""\n')
     (engine / "low" / "a.py").write_text("def f():\n    from ..high import b\n")
     (engine / "high" / "b.py").write_text("from ..low.a import f\n")
+    (engine / "low" / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                                         "    from ..high.b import anything\n")
     (engine / "cli.py").write_text("import engine.high.b\n")
     graph = import_graph(engine)
     assert wing_order(engine) == ["low", "high", "cli"]

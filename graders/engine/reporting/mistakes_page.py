@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from .figures import plt, to_data_uri
-from .mistakes import Analysis, Cluster, Instance
 from .reports import TEMPLATES, _environment
+
+if TYPE_CHECKING:  # annotations only: mistakes imports this module when it writes the page
+    from .mistakes import Analysis, Cluster, Instance
 
 DIFF_ROWS = 6
 _SIZE = re.compile(r"in(\d+)\.shape\[(\d+)\]")
