@@ -1,5 +1,7 @@
 """Broken submissions get a clear message on each affected test, zero there, full grading elsewhere."""
 
+import ast
+
 import pytest
 
 from tests.conftest import Patch, exercise_scores, feedback_of
@@ -79,3 +81,23 @@ def test_student_exception_shows_their_line_not_the_graders(make_submission, gra
     report = grade(folder)
     message = feedback_of(report, "Tanh")
     assert "NameError" in message and "layers.py, line" in message and "graders/" not in message
+
+
+class _EveryReturn(ast.NodeTransformer):
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def visit_Return(self, node: ast.Return) -> ast.Return:
+        return ast.Return(value=ast.parse(self.value, mode="eval").body)
+
+
+@pytest.mark.parametrize("returned", ['"oops"', "None", "{'a': 1}"])
+def test_wrong_types_everywhere_lose_points_and_are_never_a_grader_error(make_submission, grade, returned):
+    """Student values are checked where they cross into the grader, so what fails after that is the grader's."""
+    folder = make_submission("a1_backprop")
+    for name in ("layers.py", "network.py"):
+        tree = _EveryReturn(returned).visit(ast.parse((folder / name).read_text()))
+        (folder / name).write_text(ast.unparse(ast.fix_missing_locations(tree)))
+    report = grade(folder, visibility="all")
+    assert report.graded, [t.feedback for t in report.tests if t.status == "not-graded"]
+    assert report.score < report.max_score / 5

@@ -415,6 +415,8 @@ def test_the_self_check_workflow_runs_commands_that_exist():
     ("teardown", OSError("could not clean up"), "not-graded"),
     ("setup", StudentTimeout(2, "your function"), "timeout"),  # student code a fixture ran: the student's
     ("call", CheckFailed("Relu backward dx: 7 of 20 values differ"), "failed"),
+    ("call", KeyError("grad_rtol"), "not-graded"),  # grader code reading a setting: never the student's
+    ("call", TypeError("unsupported operand type(s)"), "not-graded"),  # an oracle's bug
 ])
 def test_failures_outside_the_test_body_are_the_graders(when, error, status):
     from graders.engine.grading.plugin import _judge

@@ -25,7 +25,7 @@ class TestRecord:
     exercise: str
     hidden: bool
     weight: float
-    status: str  # passed | failed | not-implemented | timeout | crash | grader-error | not-graded
+    status: str  # passed | failed | not-implemented | timeout | crash | not-graded
     feedback: str = ""
     score: float = 0.0
     max_score: float = 0.0

@@ -330,9 +330,10 @@ def _judge(excinfo: pytest.ExceptionInfo | None, when: str = "call") -> tuple[st
         return "failed", str(error).split("\nassert ")[0].strip() or "A check failed."
     if isinstance(error, pytest.skip.Exception):
         return "failed", f"Skipped: {error}"
-    return "grader-error", (f"The grader could not finish this check ({type(error).__name__}: {error}). "
-                            "Your code may return something of an unexpected type; if it looks right, "
-                            "tell your instructor.")
+    # Student values are checked where they cross the proxy (compare.expect_*, StudentError):
+    # anything else raised here comes from grader code, so it is never the student's loss.
+    return NOT_GRADED, GraderFailure(f"the grader failed while checking this ({type(error).__name__}: "
+                                     f"{error})").feedback()
 
 
 def _feedback_only(excinfo: pytest.ExceptionInfo, style: str | None = None) -> str:

@@ -25,8 +25,7 @@ from .grouping import MISTAKE
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FEEDBACK_HTML = "feedback.html"
 CLASS_REPORT_HTML = "class-report.html"
-INCIDENTS = {"timeout": "time limit", "crash": "crashed the process", "grader-error": "grader problem",
-             NOT_GRADED: "not graded (grader error)"}
+INCIDENTS = {"timeout": "time limit", "crash": "crashed the process", NOT_GRADED: "not graded (grader error)"}
 
 
 def _environment() -> jinja2.Environment:

@@ -16,7 +16,7 @@ from ..core.scoring import Report
 from .grouping import Cause, causes, not_started
 
 STATUS_STYLE = {"passed": "green", "not-implemented": "yellow", "failed": "red",
-                "timeout": "red", "crash": "red", "grader-error": "magenta", "not-graded": "magenta"}
+                "timeout": "red", "crash": "red", "not-graded": "magenta"}
 
 
 def show_check(console: Console, report: Report, *, plain: bool = False) -> None:
