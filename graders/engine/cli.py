@@ -227,10 +227,12 @@ def _note_unenforced_limits(console: Console) -> None:
 def _grade(course, args, console: Console) -> int:
     from .classbook.judges import warm_up
     from .classbook.shards import parse_shard
+    from .core.out_folder import check_out
 
     # mistakes are errors here, before anything starts
     require_extra("instructor")  # the hidden tests' oracles (TensorFlow), notebooks, feedback pages
     _require_installed(course.assignment(args.assignment))
+    check_out(Path(args.out), args.assignment)  # OUT holds one assignment's results
     shard = parse_shard(args.shard) if args.shard else None
     if args.jobs <= 1:
         return _grade_inputs(course, args, console, shard)
@@ -368,6 +370,7 @@ def _add_adjust(commands) -> None:
 def _adjust(course, args, console: Console) -> int:
     from .classbook.adjustments import ACTIONS, append_adjustment
     from .classbook.corrections import Corrections, graded_reports
+    from .core.out_folder import check_out
     from .core.results import points
 
     action = next(a for a in ACTIONS if getattr(args, a) is not None)
@@ -375,6 +378,7 @@ def _adjust(course, args, console: Console) -> int:
               "action": action, "points": f"{getattr(args, action):g}", "reason": args.reason, "by": args.by}
     course.assignment(args.assignment)
     if args.out:
+        check_out(Path(args.out), args.assignment)
         reports = graded_reports(Path(args.out), args.assignment)
         if args.submission not in reports:
             raise CourseConfigError(f"no graded submission {args.submission!r} of {args.assignment} in {args.out}; "

@@ -16,6 +16,7 @@ from typing import Callable
 
 from . import judges
 from ..core.config import Course
+from ..core.out_folder import claim_out
 from .one_submission import GRADER_FAILED, grade_one, record_zero
 from .inputs import SubmissionInput
 from ..core.results import GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, read_reports, write_atomic
@@ -57,6 +58,7 @@ def grade_batch(course: Course, assignment: str, submissions: list[SubmissionInp
     ``shard``, only its share is graded and the gradebook is left to
     ``course merge`` (see shards.py).
     """
+    claim_out(out, assignment)  # OUT holds one assignment's results
     if shard is not None:
         submissions = [s for s in submissions if shard.holds(s.name)]
         unreadable = {name: why for name, why in (unreadable or {}).items() if shard.holds(name)}

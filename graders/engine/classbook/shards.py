@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.config import Course, CourseConfigError
+from ..core.out_folder import OutFolderError, check_out, claim_out, out_assignment
 from ..core.results import REPORT_FILE, read_reports, write_atomic
 
 MANIFESTS = ".shards"
@@ -77,6 +78,17 @@ def unfinished_shards(out: Path, assignment: str) -> list[str]:
     return [f"{k}/{count}" for k in range(1, count + 1) if f"{k}/{count}" not in finished]
 
 
+def _one_assignment(outs: list[Path], assignment: str | None) -> str | None:
+    """The assignment all ``outs`` hold (each OUT records its own); a mix is refused in one line."""
+    for out in outs if assignment is not None else ():
+        check_out(out, assignment)
+    found = sorted({owner for owner in map(out_assignment, outs) if owner})
+    if len(found) > 1:
+        raise OutFolderError(f"{', '.join(map(str, outs))} hold different assignments ({', '.join(found)}); "
+                             "merge the folders of one assignment at a time")
+    return assignment or (found[0] if found else None)
+
+
 def gather(target: Path, sources: list[Path]) -> int:
     """Copy the graded submissions (and shard manifests) of ``sources`` into ``target``; returns how many.
 
@@ -121,6 +133,7 @@ class Merged:
 def merge(course: Course, outs: list[Path], assignment: str | None = None, partial: bool = False) -> Merged:
     """Gather ``outs`` into ``outs[0]`` and check every shard finished (the caller then publishes the pages)."""
     target = outs[0]
+    assignment = _one_assignment(outs, assignment)
     target.mkdir(parents=True, exist_ok=True)
     copied = gather(target, outs[1:])
     if assignment is None:
@@ -131,6 +144,7 @@ def merge(course: Course, outs: list[Path], assignment: str | None = None, parti
                                        "; pass the folders `course grade --shard` wrote"))
         assignment = found[0]
     course.assignment(assignment)
+    claim_out(target, assignment)
     missing = unfinished_shards(target, assignment)
     if missing and not partial:
         raise CourseConfigError(f"shard {', '.join(missing)} of {assignment} did not finish; rerun it with "
