@@ -99,7 +99,7 @@ print(json.dumps({{
     "problems": problems,
     "read hidden test": attempt(lambda: open(str(GRADERS_DIR / "a1_backprop" / "test_relu.py")).read()),
     "read course.toml": attempt(lambda: open({course_toml!r}).read()),
-    "read the engine": attempt(lambda: open(str(sandbox.ENGINE_DIR / "worker.py")).read()),
+    "read the engine": attempt(lambda: open(str(sandbox.ENGINE_DIR / "isolation" / "worker.py")).read()),
     "read numpy": attempt(lambda: __import__("numpy")),
     "write scratch": attempt(lambda: open(os.path.join(scratch, "x"), "w").write("x")),
     "write /tmp": attempt(lambda: open("/tmp/course-confine-test", "w").write("x")),

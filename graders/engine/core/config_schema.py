@@ -118,11 +118,15 @@ class GraderKeys:
     source: str                           # where they are declared, for messages
 
 
-def grader_keys(assignment: str, graders_dir: Path) -> GraderKeys:
-    """What ``graders/<assignment>`` declares; nothing when it has no package (yet)."""
+def grader_keys(assignment: str, graders_dir: Path) -> GraderKeys | None:
+    """What ``graders/<assignment>`` declares; None when its graders are not here.
+
+    They are absent for an assignment not written yet, and in a Gradescope bundle,
+    which carries only its own assignment's graders: nobody here reads those keys.
+    """
     source = f"{graders_dir.name}/{assignment}/__init__.py"
     if not (graders_dir / assignment / "__init__.py").is_file():
-        return GraderKeys({}, {}, source)
+        return None
     package = importlib.import_module(f"{graders_dir.name}.{assignment}")  # plain data, imports nothing
     return GraderKeys(dict(getattr(package, "TOLERANCES", {})), dict(getattr(package, "SETTINGS", {})), source)
 
@@ -185,7 +189,8 @@ def _siblings(keys: list[str]) -> list[str]:
 
 def _check_one(keys: list[str], value: Any, graders_dir: Path) -> Problem | None:
     if len(keys) == 4 and keys[0] == "assignments" and keys[2] in ("tolerances", "settings"):
-        return _check_grader_key(keys, value, grader_keys(keys[1], graders_dir))
+        declared = grader_keys(keys[1], graders_dir)
+        return _check_grader_key(keys, value, declared) if declared else None
     key = _schema_key(keys)
     if key is None:
         return Problem(keys, _unknown(keys[-1], _siblings(keys)))
@@ -213,6 +218,8 @@ def _missing(data: dict, graders_dir: Path) -> Problem | None:
     """A required key that is not written (schema keys, then graders' declared keys)."""
     for name, table in data.get("assignments", {}).items():
         declared = grader_keys(name, graders_dir)
+        if declared is None:
+            continue
         for group, known in (("tolerances", declared.tolerances), ("settings", declared.settings)):
             written = table.get(group, {})
             for key in known:

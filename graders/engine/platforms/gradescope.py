@@ -323,7 +323,7 @@ def run(assignment: str, root: Path, course_root: Path) -> int:
     from ..core.results import write_atomic
     from ..isolation.sandbox import describe
 
-    print(f"graders: {Path(__file__).resolve().parents[3]}; isolation: {describe()}", flush=True)
+    print(f"graders: {Path(__file__).resolve().parents[2]}; isolation: {describe()}", flush=True)
     results = grade_submission(root, course_root, assignment)
     write_atomic(root / "results" / "results.json", json.dumps(results, indent=1))
     print(results["output"], flush=True)
