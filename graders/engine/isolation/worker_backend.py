@@ -186,9 +186,12 @@ class WorkerBackend:
         self._conn: Any = None
         self._scratch: str | None = None
         self._worker_start: int | None = None
-        self._test_deadline: float | None = None
+        # Time limits count only the time the student's code runs: from sending a request to the
+        # worker until its reply. The judge's own work between requests (its Keras, its oracles)
+        # slows down on a busy machine, and must never cost the student points.
+        self._test_left: float | None = None
+        self._submission_left = float(limits.submission_seconds)
         self._request_id = 0
-        self._budget_end = time.monotonic() + limits.submission_seconds
 
     # -- the Backend protocol -------------------------------------------------
     def import_module(self, name: str) -> Any:
@@ -221,7 +224,8 @@ class WorkerBackend:
         return self._request({"op": "type_names", "target": self._own(target)}, "type")
 
     def set_deadline(self, seconds: float | None) -> None:
-        self._test_deadline = None if seconds is None else time.monotonic() + seconds
+        """Give the next test ``seconds`` of the student's code's time (None: no per-test limit)."""
+        self._test_left = seconds
 
     def close(self) -> None:
         self._stop()
@@ -247,9 +251,12 @@ class WorkerBackend:
         timeout = self._seconds_left(what)
         self._request_id += 1
         request = {**request, "id": self._request_id}
+        began = time.monotonic()
         try:
             self._conn.send_bytes(encode(request))
-            if not self._conn.poll(timeout):
+            answered = self._conn.poll(timeout)
+            self._charge(time.monotonic() - began)
+            if not answered:
                 self._stop()
                 raise StudentTimeout(self._limit_seconds(), what)
             reply = decode(self._conn.recv_bytes())
@@ -269,19 +276,24 @@ class WorkerBackend:
         return ok if raw else self._tag(ok["value"])
 
     def _seconds_left(self, what: str) -> float:
-        now = time.monotonic()
-        left = self._budget_end - now
-        if left <= 0:
+        """How long the student's code may run for this request."""
+        if self._submission_left <= 0:
             raise StudentTimeout(self.limits.submission_seconds,
                                  "the whole submission (total time limit reached before " + what + ")")
-        if self._test_deadline is not None:
-            left = min(left, self._test_deadline - now)
-            if left <= 0:
-                raise StudentTimeout(self.limits.test_seconds, "this test")
-        return left
+        if self._test_left is None:
+            return self._submission_left
+        if self._test_left <= 0:
+            raise StudentTimeout(self.limits.test_seconds, "this test")
+        return min(self._submission_left, self._test_left)
+
+    def _charge(self, seconds: float) -> None:
+        """The student's code ran for ``seconds``: take them from this test's and the submission's time."""
+        self._submission_left -= seconds
+        if self._test_left is not None:
+            self._test_left -= seconds
 
     def _limit_seconds(self) -> float:
-        if self._test_deadline is not None and self._test_deadline < self._budget_end:
+        if self._test_left is not None and self._test_left < self._submission_left:
             return self.limits.test_seconds
         return self.limits.submission_seconds
 
@@ -289,7 +301,6 @@ class WorkerBackend:
         """Start a worker and wait until it is ready; the time this takes is not the student's."""
         if self._failure is not None:
             raise GraderFailure(self._failure.why)
-        began = time.monotonic()
         try:
             self._launch()
             self._await_ready()
@@ -301,10 +312,6 @@ class WorkerBackend:
             self._stop()
             self._failure = GraderFailure(f"a worker process could not be started ({type(exc).__name__}: {exc})")
             raise self._failure from None
-        spent = time.monotonic() - began
-        self._budget_end += spent
-        if self._test_deadline is not None:
-            self._test_deadline += spent
 
     def _launch(self) -> None:
         ctx = _FORKSERVER.context(self.preload, self.caps.forkserver)
