@@ -164,3 +164,14 @@ def test_grade_exits_1_when_a_submission_could_not_be_read(tmp_path):
     assert result.returncode == 1
     assert "1 submission(s) not graded because they could not be read (bob)" in result.stderr
     assert json.loads((tmp_path / "out" / "alice" / "results.json").read_text())["score"] == 23
+
+
+def test_a_quiet_grade_still_says_on_stderr_what_student_code_can_reach(tmp_path):
+    folder = tmp_path / "dee"
+    shutil.copytree(STUBS, folder)
+    env = {**os.environ, "COURSE_SANDBOX": "none", "COURSE_CONFINE": "none"}
+    result = subprocess.run([sys.executable, "-m", "graders.engine.cli", "grade", str(folder), "-a", "a1_backprop",
+                             "-o", str(tmp_path / "out"), "-q", "-j", "1"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0 and result.stdout == ""
+    assert "Isolation:" in result.stderr and "hidden tests too" in result.stderr.replace("\n", " ")

@@ -146,6 +146,11 @@ def test_a_late_penalty_is_its_own_line_after_adjustments(root, graded, tmp_path
     assert row["total"] == "19.7" and row["Relu"] == "1"
     assert "Late penalty: handed in 2026-03-03 00:16 UTC, due 2026-03-02 23:59 UTC; 1 day late" in row["corrections"]
     assert gradebook_rows(course, graded)["ben"]["late_days"] == "unknown"
+    (root / "roster.csv").write_text("submission,student_id\nada,1\nben,2\n")
+    plain = {r["student_id"]: r for r in csv.DictReader(io.StringIO(export(course, graded, read_roster(root / "roster.csv")).text))}
+    assert list(plain["1"])[-6:] == ["autograded", "adjustment", "late_penalty", "late_days", "submitted_at", "corrections"]
+    assert (plain["1"]["late_days"], plain["1"]["submitted_at"]) == ("1", "2026-03-03T00:16:00+00:00")
+    assert (plain["1"]["late_days"], plain["1"]["submitted_at"]) == (row["late_days"], row["submitted_at"])
 
 
 def test_changes_lists_each_moved_exercise_and_the_total():

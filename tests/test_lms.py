@@ -146,11 +146,13 @@ def test_course_lms_writes_the_file_and_prints_the_warnings(out, tmp_path, capsy
     assert "dora" in capsys.readouterr().err
 
 
-def test_course_lms_strict_exits_1_when_anything_was_warned_about(out, tmp_path):
+def test_course_lms_strict_exits_1_and_writes_nothing_when_anything_was_warned_about(out, tmp_path, capsys):
     (tmp_path / "roster.csv").write_text(ROSTER)
     code = main(["--root", str(ROOT), "lms", str(out), "--roster", str(tmp_path / "roster.csv"),
                  "--strict", "-o", str(tmp_path / "grades.csv")])
     assert code == 1
+    assert not (tmp_path / "grades.csv").exists()
+    assert "grades.csv not written" in capsys.readouterr().err
 
 
 def test_out_with_several_assignments_needs_the_assignment_named(course, out, roster, tmp_path):

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from graders.engine.core.config import load_course
-from graders.engine.authoring.release import ReleaseError, apply_release, plan_release, stub_python
+from graders.engine.authoring.release import ReleaseError, apply_release, describe_stale, plan_release, stub_python
 from tests.conftest import ROOT
 
 
@@ -53,3 +53,14 @@ def test_release_check_detects_and_release_fixes_a_stale_exercise(tmp_path):
                                          tmp_path / "exercises" / "a1_backprop" / "a1_backprop.ipynb"])
     apply_release(plan)
     assert plan_release(course, ["a1_backprop"]).stale == []
+
+
+def test_release_check_says_what_is_stale_by_where_it_comes_from(course):
+    root, graders = course.root, course.root / "graders"
+    stale = [graders / "course.toml", root / "exercises" / "a1_backprop" / "layers.py",
+             graders / "a1_backprop" / "a1_backprop.ipynb", root / "solutions" / "a1_backprop" / "a1_backprop.ipynb"]
+    assert describe_stale(stale, root) == (
+        "the package's copy of course.toml: graders/course.toml; "
+        "the student version in exercises/ (made from solutions/): exercises/a1_backprop/layers.py; "
+        "the package's copy of the student notebook: graders/a1_backprop/a1_backprop.ipynb; "
+        "the solution notebook (built from solutions/ and narrative.md): solutions/a1_backprop/a1_backprop.ipynb")

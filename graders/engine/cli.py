@@ -133,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _release(course, args, console: Console) -> int:
-    from .authoring.release import ReleaseError, apply_release, plan_release
+    from .authoring.release import ReleaseError, apply_release, describe_stale, plan_release
 
     try:
         plan = plan_release(course, args.assignments or None)
@@ -143,8 +143,8 @@ def _release(course, args, console: Console) -> int:
     relative = [str(p.relative_to(course.root)) for p in plan.stale]
     if args.check:
         if plan.stale:
-            console.print("exercises/ is out of date with solutions/; run `course release`. Stale: "
-                          + ", ".join(relative))
+            console.print(f"Out of date, run `course release`. Stale: {describe_stale(plan.stale, course.root)}",
+                          highlight=False, soft_wrap=True)
             return 1
         console.print(f"exercises/ is up to date ({len(plan.written) + len(plan.copied)} files).")
         for extra in plan.extra:
@@ -261,8 +261,8 @@ def _grade_inputs(course, args, console: Console, shard) -> int:
     check_corrections(course, args.assignment, out, names, all_names=shard is None)
     before = snapshot(out, names, args.assignment)  # for the regrade diff, before anything is overwritten
     isolation = _isolation_line()
-    if not args.quiet or _degraded():  # weaker isolation is said on every run, even a quiet one
-        Console(stderr=args.quiet).print(Text(f"Isolation: {isolation}"), highlight=False, soft_wrap=True)
+    # Said on every run, even a quiet one (then on stderr): what student code can reach matters to every grade.
+    Console(stderr=args.quiet).print(Text(f"Isolation: {isolation}"), highlight=False, soft_wrap=True)
     started = time.monotonic()
     failures = 0
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

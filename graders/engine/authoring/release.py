@@ -105,6 +105,23 @@ def _plan_notebooks(plan: ReleasePlan, assignment, source_dir: Path, student_dir
             plan.stale.append(target)
 
 
+def describe_stale(stale: list[Path], root: Path) -> str:
+    """What is out of date, in words that say where it comes from (one clause per kind)."""
+    kinds: dict[str, list[str]] = {}
+    for path in stale:
+        shown = path.relative_to(root) if path.is_relative_to(root) else path
+        if path.name == COURSE_FILE and path.parent == GRADERS_DIR:
+            kind = "the package's copy of course.toml"
+        elif path.parent.parent == GRADERS_DIR:
+            kind = "the package's copy of the student notebook"
+        elif path.is_relative_to(root / "solutions"):
+            kind = "the solution notebook (built from solutions/ and narrative.md)"
+        else:
+            kind = "the student version in exercises/ (made from solutions/)"
+        kinds.setdefault(kind, []).append(str(shown))
+    return "; ".join(f"{kind}: {', '.join(paths)}" for kind, paths in kinds.items())
+
+
 def apply_release(plan: ReleasePlan) -> None:
     for target, text in plan.written.items():
         target.parent.mkdir(parents=True, exist_ok=True)

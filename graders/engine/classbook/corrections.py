@@ -22,7 +22,7 @@ from pathlib import Path
 from .adjustments import Adjustment, check_submissions, load_adjustments
 from ..core.config import Course
 from .late import CANVAS_ON_TIME, LateRecords, Lateness, assess, load_late_records, parse_moment
-from ..core.results import REPORT_FILE, points
+from ..core.results import REPORT_FILE, lateness_cells, points
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,8 @@ def unknown_late_times(course: Course, assignment: str, out: Path, names: list[s
 def corrected_report(report: dict, outcome: Outcome) -> dict:
     """``report`` with its points after corrections, the autograded ones kept under ``corrections``."""
     exercises = [e | {"score": outcome.exercises[e["name"]]} for e in report["exercises"]]
+    late_days, submitted_at = lateness_cells(outcome.lateness)
     return report | {"score": outcome.total, "exercises": exercises, "corrections": {
         "autograded": outcome.autograded, "adjustment": outcome.adjustment,
-        "late_penalty": outcome.late_penalty, "corrections": outcome.summary()}}
+        "late_penalty": outcome.late_penalty, "late_days": late_days, "submitted_at": submitted_at,
+        "corrections": outcome.summary()}}

@@ -161,7 +161,14 @@ def gradebook_csv(reports: list[dict], exercise_names: list[str], outcomes: list
 def _correction_cells(outcome) -> list[str]:
     if outcome is None:
         return ["0", "0", "", "", ""]
-    lateness = outcome.lateness
-    days = "" if lateness is None else (str(lateness.days) if lateness.known else "unknown")
-    submitted = lateness.submitted.astimezone(UTC).isoformat() if lateness is not None and lateness.known else ""
-    return [f"{outcome.adjustment:g}", f"{outcome.late_penalty:g}", days, submitted, outcome.summary()]
+    return [f"{outcome.adjustment:g}", f"{outcome.late_penalty:g}", *lateness_cells(outcome.lateness),
+            outcome.summary()]
+
+
+def lateness_cells(lateness) -> tuple[str, str]:
+    """(late_days, submitted_at in UTC) as a gradebook writes them; empty without a due date."""
+    if lateness is None:
+        return "", ""
+    if not lateness.known:
+        return "unknown", ""
+    return str(lateness.days), lateness.submitted.astimezone(UTC).isoformat()

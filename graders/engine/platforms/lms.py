@@ -32,7 +32,8 @@ from ..core.results import load_graded, write_atomic
 FORMATS = ("canvas", "moodle", "plain")
 ROSTER_FIELDS = ("submission", "student_id", "email", "name", "canvas_id", "sis_login_id", "section")
 SCORE_KEYS = ("total", "max", "percent")
-CORRECTION_KEYS = ("autograded", "adjustment", "late_penalty", "corrections")  # see corrections.py
+CORRECTION_KEYS = ("autograded", "adjustment", "late_penalty", "late_days", "submitted_at",
+                   "corrections")  # the gradebook's correction columns, see corrections.py
 GRADER_FAILURE_NOTE = "grader failure"  # batch.py's note on a report whose zero is the grader's fault
 
 
@@ -257,10 +258,14 @@ def _cli(course: Course, args, console) -> int:
 
     roster = read_roster(Path(args.roster), parse_rename(args.roster_columns))
     result = export(course, Path(args.out), roster, args.format, args.columns, args.assignment, args.title)
-    write_export(result, Path(args.output))
-    console.print(f"Wrote {args.output}: {args.format} gradebook for {result.assignment}, "
-                  f"{len(roster.rows)} student(s).", highlight=False)
     errors = Console(stderr=True)
     for warning in result.warnings():
         errors.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-    return 1 if args.strict and result.warnings() else 0
+    if args.strict and result.warnings():  # a refused export leaves no file that could be uploaded by mistake
+        errors.print(f"error: --strict: {args.output} not written; fix the warnings above or drop --strict",
+                     highlight=False, soft_wrap=True)
+        return 1
+    write_export(result, Path(args.output))
+    console.print(f"Wrote {args.output}: {args.format} gradebook for {result.assignment}, "
+                  f"{len(roster.rows)} student(s).", highlight=False)
+    return 0
