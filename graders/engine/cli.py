@@ -14,6 +14,7 @@ from rich.text import Text
 
 from .core.config import COURSE_FILE, CourseConfigError, load_course, locate_course_root
 from .core.dependencies import extra_missing, install_hint, require_extra
+from .isolation import devices
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         root = Path(args.root) if args.root else _course_root()
         course = load_course(root)
+        devices.apply(course.use_gpu)  # before anything imports TensorFlow; judges and workers inherit it
         return args.handler(course, args, console)
     except CourseConfigError as err:
         _error(str(err))
@@ -195,7 +197,7 @@ def _isolation_line() -> str:
 
     try:
         workers = detect().summary()
-        return f"{describe()} {workers[:1].upper()}{workers[1:]}."
+        return f"{describe()} {workers[:1].upper()}{workers[1:]}. {devices.describe()}"
     except SandboxError as err:
         raise CourseConfigError(str(err)) from None
 

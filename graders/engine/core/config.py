@@ -77,6 +77,7 @@ class Course:
     assignments: dict[str, Assignment] = field(default_factory=dict)
     timezone: str = "UTC"  # due dates and extension dates written without an offset are in this zone
     install: str = "dl-course-graders"  # what pip installs the course from (a notebook's setup cell)
+    use_gpu: bool = False  # TensorFlow may see GPUs while grading (isolation/devices.py)
 
     def assignment(self, name: str) -> Assignment:
         if name not in self.assignments:
@@ -185,7 +186,8 @@ class _Parser:
             name: self.assignment(name, table, limits)
             for name, table in assignments.items()
         }
-        return Course(root=root, title=title, assignments=parsed, timezone=self.zone.key, install=install)
+        return Course(root=root, title=title, assignments=parsed, timezone=self.zone.key, install=install,
+                      use_gpu=self.get(head, ["course", "use_gpu"], bool, Course.use_gpu))
 
     def install_spec(self, head: dict) -> str:
         """A requirement pip can install, e.g. 'dl-course-graders @ git+https://host/org/course.git'."""

@@ -67,6 +67,8 @@ SCHEMA: tuple[Key, ...] = (
         "what students' notebooks pip-install the course from (a pip requirement)"),
     Key("course.timezone", "string", "UTC",
         "IANA time zone of due dates and extension dates written without an offset"),
+    Key("course.use_gpu", "boolean", False,
+        "let TensorFlow in judges and workers see GPUs (default: hidden; the CPU grades exactly and fast enough)"),
     Key("limits", "table", {}, "defaults for every assignment's limits"),
     *(Key(f"limits.{name}", kind, default, text) for name, kind, default, text in _LIMITS),
     Key("assignments", "table", REQUIRED, "one table per assignment, named like its graders/ folder"),

@@ -30,6 +30,7 @@ from ..core.config import GRADERS_DIR, Assignment, Course, load_course, locate_c
 from ..core.results import write_atomic
 from ..core.errors import GraderFailure, StudentCrash, StudentError, StudentTimeout
 from ..core.scoring import NOT_GRADED, TestRecord, score_records
+from ..isolation import devices
 from ..isolation.student import LocalBackend, Submission
 
 
@@ -109,6 +110,7 @@ class GradingSession:
         if self._course is None:
             root = self.config.getoption("course_root")
             self._course = load_course(Path(root) if root else locate_course_root())
+            devices.apply(self._course.use_gpu)  # plain pytest, notebooks' judge: before TensorFlow's import
         return self._course
 
     # -- running ---------------------------------------------------------------

@@ -25,12 +25,13 @@ import sysconfig
 from pathlib import Path
 
 from ..core.config import GRADERS_DIR
+from .devices import VARIABLES as DEVICE_VARIABLES
 from .platform_caps import running_as_root
 
 ENGINE_DIR = Path(__file__).resolve().parents[1]
 
 KEPT_ENV = ("LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-            "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS")
+            "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS", *DEVICE_VARIABLES)
 
 
 WINDOWS_ENV = ("PATH", "SYSTEMROOT", "WINDIR", "TEMP", "TMP", "PATHEXT", "COMSPEC")
