@@ -1,5 +1,7 @@
 """a1 feedback points the right way: hints that match what the code got wrong, each said once."""
 
+import pytest
+
 from tests.catalog.a1_backprop import MISTAKES
 from tests.conftest import Patch, feedback_of
 
@@ -51,3 +53,17 @@ def test_affine_for_2d_input_only_gets_the_flatten_hint_not_a_bare_error(make_su
     report = grade(make_submission("a1_backprop", mistake("affine without N-d input")))
     nd = [t for t in report.tests if t.exercise == "Affine" and not t.passed]
     assert nd and all("flatten it to (N, -1)" in t.feedback for t in nd), [t.feedback for t in nd]
+
+
+def test_the_uses_note_names_a_failing_exercise_the_check_ran(make_submission, grade):
+    report = grade(make_submission("a1_backprop", mistake("tanh backward uses the input")))
+    tanh_net = [t for t in report.tests if t.exercise == "MultiLayerNet" and not t.passed]
+    assert tanh_net and all("uses your Tanh, which fails its own checks" in t.feedback for t in tanh_net)
+
+
+@pytest.mark.parametrize("isolation", ["local", "worker"])
+def test_the_uses_note_leaves_out_what_the_check_never_called(make_submission, grade, isolation):
+    patches = mistake("tanh backward uses the input") + mistake("tanh requested, relu used")
+    report = grade(make_submission("a1_backprop", patches), isolation=isolation)
+    net = [t for t in report.tests if t.exercise == "MultiLayerNet" and not t.passed]
+    assert net and not any("Tanh" in t.feedback for t in net), [t.feedback for t in net]

@@ -73,6 +73,7 @@ class GradingSession:
         self.config = config
         self.records: list[TestRecord] = []
         self.plots: dict[str, list[dict]] = {}  # nodeid -> figures recorded by the test
+        self.called: dict[str, list[str]] = {}  # nodeid -> the submission's names its call ran
         self.evidence: list[evidence.TestEvidence] = []  # per test: inputs and value checks
         self._mined: tuple[mined.MinedMistake, ...] | None = None
         self._course: Course | None = None
@@ -118,6 +119,7 @@ class GradingSession:
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
         if self.submission is not None and self.assignment is not None:
             self.submission._backend.set_deadline(self.assignment.limits.test_seconds)
+            self.submission._backend.take_calls()  # forget what earlier tests ran
         token = evidence.CURRENT.set(self._open_evidence(item))
         try:
             return (yield)
@@ -125,6 +127,7 @@ class GradingSession:
             evidence.CURRENT.reset(token)
             if self.submission is not None:
                 self.submission._backend.set_deadline(None)
+                self.called[item.nodeid] = self.submission._backend.take_calls()
 
     def _open_evidence(self, item: pytest.Item) -> evidence.TestEvidence | None:
         exercise = item.get_closest_marker("exercise")
@@ -166,6 +169,7 @@ class GradingSession:
             status=status,
             feedback=feedback,
             plots=self.plots.pop(item.nodeid, []),
+            called=self.called.pop(item.nodeid, None),
         ))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

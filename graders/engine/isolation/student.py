@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
+from .calls import CallRecorder
 from .codec import is_plain, map_leaves, type_names
 from ..core.errors import StudentError, SubmissionProblem, import_problem, missing_attribute, student_error_from
 from .static_checks import check_submission_file
@@ -34,6 +35,7 @@ class Backend(Protocol):
     def set_inplace(self, target: Any, attr: str, key: str, value: Any) -> None: ...
     def type_names(self, target: Any) -> list[str]: ...
     def set_deadline(self, seconds: float | None) -> None: ...
+    def take_calls(self) -> list[str]: ...
     def close(self) -> None: ...
 
 
@@ -133,6 +135,7 @@ class LocalBackend:
     def __init__(self, directory: Path) -> None:
         self.directory = str(directory.resolve())
         self._saved_modules: dict[str, Any] = {}  # same-named modules we displaced, put back on close
+        self._calls = CallRecorder(self.directory)
 
     def import_module(self, name: str) -> Any:
         # A fresh import: sibling modules (network.py imports layers) must be
@@ -163,7 +166,8 @@ class LocalBackend:
 
     def call(self, target: Any, args: tuple, kwargs: dict) -> Any:
         try:
-            return target(*args, **kwargs)
+            with self._calls:
+                return target(*args, **kwargs)
         except (KeyboardInterrupt, StudentError):
             raise
         except BaseException as exc:  # noqa: BLE001 - includes SystemExit from student code
@@ -180,6 +184,10 @@ class LocalBackend:
 
     def set_deadline(self, seconds: float | None) -> None:
         """In-process code cannot be stopped safely; self-check relies on Ctrl-C."""
+
+    def take_calls(self) -> list[str]:
+        """The submission's functions and classes that ran since the last take (see isolation.calls)."""
+        return self._calls.take()
 
     def close(self) -> None:
         for name in [n for n, m in sys.modules.items()

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import confine
+from .calls import CallRecorder
 from .codec import Handle, decode, encode, map_leaves, type_names
 from ..core.errors import StudentError, missing_attribute, student_error_from
 from .platform_caps import Capabilities, detect
@@ -113,6 +114,7 @@ class _Server:
         self.directory = directory
         self.objects: dict[int, Any] = {}
         self.next_id = 1
+        self.calls = CallRecorder(directory)
 
     def run(self) -> None:
         server_pid = os.getpid()
@@ -133,6 +135,7 @@ class _Server:
                 sys.stdout.flush()
                 sys.stderr.flush()
             reply["id"] = request.get("id")
+            reply["called"] = self.calls.take()  # what the student's code ran, failed or not
             try:
                 message = encode(reply, self.handle)
             except Exception as exc:  # noqa: BLE001 - e.g. an unencodable value
@@ -171,7 +174,8 @@ class _Server:
         """Call, and report which array arguments the student's code modified."""
         before = {**{i: a.copy() for i, a in enumerate(args) if isinstance(a, np.ndarray)},
                   **{k: a.copy() for k, a in kwargs.items() if isinstance(a, np.ndarray)}}
-        value = target(*args, **kwargs)
+        with self.calls:
+            value = target(*args, **kwargs)
         mutated = []
         for key, old in before.items():
             new = args[key] if isinstance(key, int) else kwargs[key]

@@ -192,6 +192,7 @@ class WorkerBackend:
         self._test_left: float | None = None
         self._submission_left = float(limits.submission_seconds)
         self._request_id = 0
+        self._called: set[str] = set()  # the submission's names the worker ran (see take_calls)
 
     # -- the Backend protocol -------------------------------------------------
     def import_module(self, name: str) -> Any:
@@ -226,6 +227,11 @@ class WorkerBackend:
     def set_deadline(self, seconds: float | None) -> None:
         """Give the next test ``seconds`` of the student's code's time (None: no per-test limit)."""
         self._test_left = seconds
+
+    def take_calls(self) -> list[str]:
+        """The submission's functions and classes that ran since the last take (see isolation.calls)."""
+        names, self._called = sorted(self._called), set()
+        return names
 
     def close(self) -> None:
         self._stop()
@@ -270,6 +276,9 @@ class WorkerBackend:
         if not isinstance(reply, dict) or not ({"ok", "error"} & set(reply)) or reply.get("id") != self._request_id:
             self._stop()
             raise StudentCrash("it sent back a malformed or out-of-turn reply")
+        called = reply.get("called")
+        if isinstance(called, list):  # names only: a hostile worker may claim any, which changes only notes
+            self._called.update(name for name in called if isinstance(name, str))
         if "error" in reply:
             raise _error_from(reply["error"])
         ok = reply["ok"]
