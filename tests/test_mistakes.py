@@ -1,6 +1,7 @@
 """Mistake mining: evidence kept while grading, relations, clusters, and naming a cluster."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -10,10 +11,20 @@ from graders.engine.grading.evidence import MAX_VALUES, check_family, failed_che
 from graders.engine.grading.relations import Case
 from graders.engine.grading.runner import RunOptions, run_graders
 from tests.catalog.a1_backprop import MISTAKES
-from tests.conftest import Patch
+from tests.conftest import ROOT, Patch, apply_patches
 
 L = "layers.py"
-DW_OVER_N = Patch(L, "self.dW = self.x.T @ dout", "self.dW = self.x.T @ dout / self.x.shape[0]")
+ROOT_SOLUTION = ROOT / "solutions" / "a1_backprop"
+DW = "self.dW = self.x.T @ dout"
+DW_OVER_N = Patch(L, DW, "self.dW = self.x.T @ dout / self.x.shape[0]")
+# two uncatalogued mistakes, each in several spellings
+DW_OVER_BATCH = (DW_OVER_N, Patch(L, DW, "self.dW = np.dot(self.x.T, dout) / len(self.x)"),
+                 Patch(L, DW, "self.dW = self.x.T @ (dout / dout.shape[0])"),
+                 Patch(L, DW, "n = len(dout)\n        self.dW = (self.x.T @ dout) / n"))
+TANH = "return dout * (1.0 - self.out ** 2)"
+TANH_FLIPPED = (Patch(L, TANH, "return dout * (self.out ** 2 - 1.0)"), Patch(L, TANH, "return -dout * (1.0 - self.out ** 2)"),
+                Patch(L, TANH, "dx = dout * (1.0 - self.out ** 2)\n        return -1 * dx"),
+                Patch(L, TANH, "return (self.out ** 2 - 1) * dout"))
 
 
 def grade_keeping_evidence(course, folder, tmp_path, visibility="public"):
@@ -206,3 +217,139 @@ def test_mistakes_of_an_empty_folder_is_a_one_line_error(tmp_path, capsys):
     assert main(["mistakes", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert "holds no evidence" in error and "Traceback" not in error
+
+
+# -- naming: safety ---------------------------------------------------------------------
+def test_naming_refuses_a_relation_the_right_value_itself_has(tmp_path, monkeypatch, course):
+    """Summing a (1, M) value over axis 0 gives it back: such a relation cannot tell a mistake apart."""
+    from graders.engine.reporting.mistakes import MiningError, analyse, write_reports
+    from graders.engine.reporting.naming import name_cluster
+
+    monkeypatch.setenv("COURSE_MINED_MISTAKES_DIR", str(tmp_path / "mined"))
+    right = np.random.default_rng(4).normal(size=(1, 5))
+    for name in ("a", "b"):
+        write_graded(tmp_path / "out", name, [(HIDDEN_DW, True, [], "Affine dW for W of shape (1, 5)",
+                                               np.repeat(right, 3, axis=0) / 3, right, None)])
+    write_reports(tmp_path / "out", analyse(tmp_path / "out"))
+    with pytest.raises(MiningError, match="the right value itself"):
+        name_cluster(course, tmp_path / "out", "1", "a name", "")
+    assert not (tmp_path / "mined").exists()
+
+
+def test_naming_refuses_a_relation_that_correct_code_satisfies(tmp_path, monkeypatch, course):
+    """The solution and the catalog's correct variants are graded again; their outputs must not match."""
+    from graders.engine.grading import mined
+    from graders.engine.reporting.mistakes import MiningError
+    from graders.engine.reporting.naming import _refuse_if_correct_code_satisfies
+
+    right = right_tanh_output(course, tmp_path)  # an output correct code gives: "identical" to it is a trap
+    trap = mined.MinedMistake("Tanh", "graders/a1_backprop/test_tanh.py::test_backward_matches_finite_differences",
+                              "Tanh backward dx", "identical", relations.fingerprint(right), "a trap")
+    with pytest.raises(MiningError, match="correct"):
+        _refuse_if_correct_code_satisfies(course, "a1_backprop", trap)
+
+
+def right_tanh_output(course, tmp_path):
+    """The oracle's value of the public Tanh backward check, read from a wrong submission's evidence."""
+    folder = tmp_path / "flipped"
+    shutil.copytree(ROOT_SOLUTION, folder, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb", "*.md"))
+    apply_patches(folder, TANH_FLIPPED[:1])
+    _, kept = grade_keeping_evidence(course, folder, tmp_path)
+    check = next(c for t in kept["tests"] if t["test"].endswith("test_tanh.py::test_backward_matches_finite_differences")
+                 for c in t["failed"])
+    return np.reshape(check["expected"]["values"], check["expected"]["shape"])
+
+
+# -- the loop, end to end -----------------------------------------------------------------
+DW_NAME, TANH_NAME = "Affine dW divided by the batch size", "Tanh backward with its sign flipped"
+
+
+def course_cli(*args, env):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "graders.engine.cli", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def planted_class(folder):
+    """Two uncatalogued mistakes in three spellings each, correct variants and catalogued mistakes."""
+    from tests.catalog.a1_backprop import VARIANTS
+
+    catalogued = {m.name: m.patches for m in MISTAKES}
+    variants = {v.name: v.patches for v in VARIANTS}
+    members = {**{f"dwn_{i}": (p,) for i, p in enumerate(DW_OVER_BATCH[:3])},
+               **{f"flip_{i}": (p,) for i, p in enumerate(TANH_FLIPPED[:3])},
+               "right": (), "right_einsum": variants["affine with np.dot, einsum and an explicit flatten"],
+               "right_tanh": variants["tanh backward recomputed from the stored input"],
+               "db_axis": catalogued["affine db over axis 1"], "no_bias": catalogued["affine forgets the bias"],
+               "tanh_x": catalogued["tanh backward uses the input"]}
+    for name, patches in members.items():
+        shutil.copytree(ROOT_SOLUTION, folder / name, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb", "*.md"))
+        apply_patches(folder / name, patches)
+    return sorted(members)
+
+
+def read_csv(path):
+    import csv
+
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def feedback(out, name):
+    return (out / name / "feedback.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_planted_mistakes_are_clustered_apart_then_named_for_every_student_with_them(tmp_path):
+    import os
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "COURSE_MINED_MISTAKES_DIR": str(tmp_path / "mined")}
+    names = planted_class(tmp_path / "class")
+    out = tmp_path / "out"
+    course_cli("grade", *(str(tmp_path / "class" / n) for n in names), "-a", "a1_backprop", "-o", str(out),
+               "-j", "2", "-q", env=env)
+    before = (out / "gradebook.csv").read_text(encoding="utf-8")
+    course_cli("mistakes", str(out), env=env)
+    rows = read_csv(out / "mistakes.csv")
+
+    groups = [{f"dwn_{i}" for i in range(3)}, {f"flip_{i}" for i in range(3)}]
+    ranks = [int(r["cluster"]) for r in rows]
+    assert ranks == sorted(ranks)
+    for group in groups:  # a cluster of its own, ranked ahead of any cluster holding anyone else
+        holding = [r for r in rows if set(r["submissions"].split()) & group]
+        assert holding and all(set(r["submissions"].split()) == group for r in holding), holding
+        others = [int(r["cluster"]) for r in rows if set(r["submissions"].split()) - groups[0] - groups[1]]
+        assert int(holding[0]["cluster"]) < min(others, default=len(rows) + 1)
+    assert not any({"right", "right_einsum", "right_tanh"} & set(r["submissions"].split()) for r in rows)
+
+    def hidden_cluster(check, relation):  # hidden tests: every student's own shapes and values
+        return next(r["cluster"] for r in rows if r["check"].startswith(check) and r["relation"] == relation)
+
+    course_cli("mistakes", "name", str(out), hidden_cluster("test_affine.py::test_random_shapes_against_tensorflow: "
+                                                             "Affine dW", "factor(1/in3.shape[0])"),
+               "--as", DW_NAME, "--hint", "dW sums over the batch; only the loss is averaged.", env=env)
+    course_cli("mistakes", "name", str(out), hidden_cluster("test_tanh.py::test_random_shapes:", "negated"),
+               "--as", TANH_NAME, env=env)
+    course_cli("grade", *(str(tmp_path / "class" / n) for n in names), "-a", "a1_backprop", "-o", str(out),
+               "-j", "2", "-q", "--force", env=env)
+    assert (out / "gradebook.csv").read_text(encoding="utf-8") == before  # naming explains; scores stay
+
+    late = tmp_path / "late"  # graded only after naming, with hidden values of their own (other names)
+    for name, patch in (("dwn_late", DW_OVER_BATCH[3]), ("flip_late", TANH_FLIPPED[3])):
+        shutil.copytree(ROOT_SOLUTION, late / name, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb", "*.md"))
+        apply_patches(late / name, (patch,))
+    course_cli("grade", str(late / "dwn_late"), str(late / "flip_late"), "-a", "a1_backprop", "-o", str(out),
+               "-q", env=env)
+    for name in [*names, "dwn_late", "flip_late"]:
+        text = feedback(out, name)
+        assert (f"known mistake: {DW_NAME}." in text) == name.startswith("dwn_"), name
+        assert (f"known mistake: {TANH_NAME}." in text) == name.startswith("flip_"), name
+    assert "only the loss is averaged" in feedback(out, "dwn_late")
+    course_cli("report", str(out), env=env)
+    report = (out / "class-report.html").read_text(encoding="utf-8")
+    assert f'<tr><td>Affine</td><td>{DW_NAME}</td><td class="num">4</td></tr>' in report  # counted as known
+    assert 'href="mistakes.html"' in report
