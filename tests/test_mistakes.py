@@ -332,7 +332,7 @@ def test_planted_mistakes_are_clustered_apart_then_named_for_every_student_with_
     course_cli("mistakes", "name", str(out), hidden_cluster("test_affine.py::test_random_shapes_against_tensorflow: "
                                                              "Affine dW", "factor(1/in3.shape[0])"),
                "--as", DW_NAME, "--hint", "dW sums over the batch; only the loss is averaged.", env=env)
-    course_cli("mistakes", "name", str(out), hidden_cluster("test_tanh.py::test_random_shapes:", "negated"),
+    course_cli("mistakes", "name", str(out), hidden_cluster("test_tanh.py::test_random_backward:", "negated"),
                "--as", TANH_NAME, env=env)
     course_cli("grade", *(str(tmp_path / "class" / n) for n in names), "-a", "a1_backprop", "-o", str(out),
                "-j", "2", "-q", "--force", env=env)
