@@ -57,6 +57,21 @@ class StudentCrash(StudentError):
         return f"Your code stopped the process that ran it: {self.message}."
 
 
+class OutputLimit(StudentError):
+    """The student's code printed (or wrote to files) more than the worker allows."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("OutputLimit", message)
+
+    @classmethod
+    def past(cls, limit_bytes: int) -> "OutputLimit":
+        return cls(f"Your code printed more than {limit_bytes // 1024} KB, the limit for what a submission "
+                   "may print or write; remove print calls in loops (print a summary once instead).")
+
+    def feedback(self) -> str:
+        return self.message
+
+
 class SubmissionProblem(StudentError):
     """The submission cannot be loaded: file missing, syntax error, refused import."""
 

@@ -8,7 +8,9 @@ only lose its own points.
 
 from __future__ import annotations
 
+import errno
 import importlib
+import io
 import os
 import signal
 import sys
@@ -19,7 +21,7 @@ import numpy as np
 from . import confine
 from .calls import CallRecorder
 from .codec import Handle, decode, encode, map_leaves, type_names
-from ..core.errors import StudentError, missing_attribute, student_error_from
+from ..core.errors import OutputLimit, StudentError, missing_attribute, student_error_from
 from .platform_caps import Capabilities, detect
 
 
@@ -39,7 +41,7 @@ def serve(conn: Any, directory: str, memory_mb: int, output_bytes: int, output_f
         conn.send_bytes(encode({"setup_error": f"{type(exc).__name__}: {exc}"}))
         return
     conn.send_bytes(encode({"ready": True, "unconfined": unconfined}))
-    _Server(conn, directory).run()
+    _Server(conn, directory, output_bytes).run()
 
 
 def _prepare(directory: str, memory_mb: int, output_bytes: int, output_file: str, environment: dict[str, str],
@@ -109,9 +111,10 @@ def _vm_size_bytes() -> int:
 
 
 class _Server:
-    def __init__(self, conn: Any, directory: str) -> None:
+    def __init__(self, conn: Any, directory: str, output_bytes: int) -> None:
         self.conn = conn
         self.directory = directory
+        self.output_bytes = output_bytes
         self.objects: dict[int, Any] = {}
         self.next_id = 1
         self.calls = CallRecorder(directory)
@@ -128,12 +131,13 @@ class _Server:
             except StudentError as err:
                 reply = {"error": _error_dict(err)}
             except BaseException as exc:  # noqa: BLE001 - SystemExit too: the student's, not ours
-                reply = {"error": _error_dict(student_error_from(exc, self.directory))}
+                error = OutputLimit.past(self.output_bytes) if _past_output_limit(exc) \
+                    else student_error_from(exc, self.directory)
+                reply = {"error": _error_dict(error)}
             finally:
                 if os.getpid() != server_pid:
                     os._exit(0)  # a child the student's code forked: it must never answer the judge
-                sys.stdout.flush()
-                sys.stderr.flush()
+                self.flush_output()
             reply["id"] = request.get("id")
             reply["called"] = self.calls.take()  # what the student's code ran, failed or not
             try:
@@ -142,6 +146,18 @@ class _Server:
                 message = encode({"error": _error_dict(student_error_from(exc, self.directory)),
                                   "id": request.get("id")})
             self.conn.send_bytes(message)
+
+    def flush_output(self) -> None:
+        """Flush what the student printed; past the output limit, drop the rest from now on.
+
+        Output goes to a file capped by RLIMIT_FSIZE: a flush past the cap fails, and
+        would fail again at every later flush, ending the worker.
+        """
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                sys.stdout = sys.stderr = _Discard()
 
     def handle(self, obj: Any) -> Handle:
         self.objects[self.next_id] = obj
@@ -182,6 +198,20 @@ class _Server:
             if new.shape != old.shape or not np.array_equal(new, old, equal_nan=True):
                 mutated.append([key, new])
         return {"value": value, "mutated": mutated}
+
+
+class _Discard(io.TextIOBase):
+    """Where output goes once the limit is reached."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _past_output_limit(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno == errno.EFBIG
 
 
 def _error_dict(err: StudentError) -> dict:

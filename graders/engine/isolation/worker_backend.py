@@ -37,8 +37,10 @@ from . import sandbox
 from . import worker
 from .codec import CodecError, Handle, decode, encode, map_leaves
 from ..core.config import GRADERS_DIR, Limits
-from ..core.errors import GraderFailure, StudentCrash, StudentError, StudentTimeout, SubmissionProblem, import_problem
+from ..core.errors import (GraderFailure, OutputLimit, StudentCrash, StudentError, StudentTimeout, SubmissionProblem,
+                           import_problem)
 
+OUTPUT_FILE = "output.txt"  # in the scratch folder: what the student's code printed, capped at limits.output_kb
 STARTUP_SECONDS = 180.0  # a spawned worker importing Keras on a loaded machine; never charged to the student
 
 @dataclass(frozen=True)
@@ -328,7 +330,7 @@ class WorkerBackend:
         self._scratch = tempfile.mkdtemp(prefix="submission-", dir=_FORKSERVER.home)
         sandbox_dir = os.path.join(self._scratch, "submission")
         _copy_submission(self.source, sandbox_dir, self.files)
-        output = os.path.join(self._scratch, "output.txt")
+        output = os.path.join(self._scratch, OUTPUT_FILE)
         if self._run_as is not None:
             _chown_tree(self._scratch, self._run_as)
         parent, child = ctx.Pipe()
@@ -409,8 +411,18 @@ class WorkerBackend:
             name = signal.Signals(-code).name
             extra = " (a segmentation fault)" if name == "SIGSEGV" else ""
             return f"the process was killed by {name}{extra}"
-        return (f"the process exited with code {code}; do not call sys.exit(), os._exit() "
-                "or exit() in your code")
+        if self._output_full():
+            return (f"the process ended after your code printed more than {self.limits.output_kb} KB; "
+                    "remove print calls in loops")
+        return (f"the process exited with code {code}; if your code calls sys.exit(), os._exit() "
+                "or exit(), remove those calls")
+
+    def _output_full(self) -> bool:
+        """Did the student's output reach its cap (then that, not an exit call, is the likely cause)?"""
+        try:
+            return os.path.getsize(os.path.join(self._scratch or "", OUTPUT_FILE)) >= self.limits.output_kb * 1024
+        except OSError:
+            return False
 
     def _exit_description(self) -> str:
         """How a worker ended before it was ready (no student code had run)."""
@@ -451,5 +463,7 @@ def _mirror(original: Any, new: np.ndarray) -> None:
 def _error_from(err: dict) -> StudentError:
     if err.get("class") == "SubmissionProblem":
         return SubmissionProblem(err["message"])
+    if err.get("class") == "OutputLimit":
+        return OutputLimit(str(err["message"]))
     return StudentError(str(err["kind"]), str(err["message"]), str(err.get("where", "")),
                         str(err.get("traceback", "")))

@@ -1,0 +1,19 @@
+"""Printing past the output limit is named as such, and never blamed on a call the code did not make."""
+
+from tests.conftest import Patch, exercise_scores, feedback_of
+
+PRINT_IN_TRAINING_LOOP = Patch("network.py", "        grads = network.gradient(x[batch], t[batch])\n",
+                               "        grads = network.gradient(x[batch], t[batch])\n        print(grads)\n")
+
+
+def test_printing_past_the_limit_names_the_output_not_sys_exit(make_submission, grade):
+    report = grade(make_submission("a1_backprop", (PRINT_IN_TRAINING_LOOP,)), isolation="worker")
+    text = feedback_of(report, "train")
+    assert "printed more than 256 KB" in text and "remove print calls in loops" in text
+    assert "sys.exit" not in text
+
+
+def test_printing_past_the_limit_costs_nothing_elsewhere(make_submission, grade):
+    report = grade(make_submission("a1_backprop", (PRINT_IN_TRAINING_LOOP,)), isolation="worker")
+    lost = {name for name, (score, most) in exercise_scores(report).items() if score < most}
+    assert lost <= {"train"}
