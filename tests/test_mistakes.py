@@ -353,3 +353,15 @@ def test_planted_mistakes_are_clustered_apart_then_named_for_every_student_with_
     report = (out / "class-report.html").read_text(encoding="utf-8")
     assert f'<tr><td>Affine</td><td>{DW_NAME}</td><td class="num">4</td></tr>' in report  # counted as known
     assert 'href="mistakes.html"' in report
+
+
+def test_naming_from_an_outdated_csv_is_a_one_line_error(tmp_path, course):
+    from graders.engine.reporting.mistakes import CSV_COLUMNS, MiningError
+    from graders.engine.reporting.naming import name_cluster
+
+    synthetic_class(tmp_path)
+    (tmp_path / "mistakes.csv").write_text(",".join(CSV_COLUMNS) + "\n1,a1_backprop,Affine,gone: a check,zero,2,x y\n")
+    with pytest.raises(MiningError, match="no longer matches the graded folder"):
+        name_cluster(course, tmp_path, "1", "a name", "")
+    with pytest.raises(MiningError, match="no cluster '7'"):
+        name_cluster(course, tmp_path, "7", "a name", "")
