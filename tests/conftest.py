@@ -82,3 +82,21 @@ def downstream(course: Course, assignment: str, exercise: str) -> set[str]:
         if not more:
             return found
         found |= more
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` now (Linux: read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found

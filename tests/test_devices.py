@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, descendants
 
 SOLUTION = ROOT / "solutions" / "a1_backprop"
 # softmax reports the environment the worker running it has
@@ -49,23 +49,6 @@ def test_use_gpu_in_course_toml_shows_them_with_memory_taken_as_needed(tmp_path)
     result = course("--root", str(tmp_path / "course"), "check", "a1_backprop",
                     "--submission", str(submission(tmp_path, TELL_ENVIRONMENT)))
     assert "CUDA_VISIBLE_DEVICES=None TF_FORCE_GPU_ALLOW_GROWTH=true" in result.stdout
-
-
-def descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
 
 
 def environment(pid: int) -> dict[str, str] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _printable_streams()
     console = Console(stderr=False, markup=False)  # paths, names and feedback print literally
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         root = Path(args.root) if args.root else _course_root()
         course = load_course(root)
@@ -39,6 +41,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted; results finished so far are kept")
         return 130
+    except Terminated:
+        Console(stderr=True).print("terminated; results finished so far are kept")
+        return 128 + signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM (a cancelled job, a deleted pod): unwinds like Ctrl-C, so every with-block cleans up
+    (scratch copies of submissions, the judges) instead of the process vanishing mid-batch."""
+
+
+def _terminated(signum: int, frame) -> None:
+    raise Terminated
 
 
 def _error(message: str) -> None:

@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from ..isolation import platform_caps
+from ..isolation import platform_caps, scratch
 from ..core.config import GRADERS_DIR, load_course
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ def grade_in_judges(root: str, assignment: str, todo: list[tuple[SubmissionInput
 def _hub_main(root: str, assignment: str, conn: Connection) -> None:
     from .one_submission import grade_one
 
+    scratch.end_on_sigterm()  # stopped (a cancelled job, an interrupted batch): its judges go too
     fork = platform_caps.detect().forkserver
     if fork:
         _import_for_judges(root, assignment)

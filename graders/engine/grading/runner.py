@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.config import GRADERS_DIR, Course
 from ..core.scoring import ExerciseScore, Report, TestRecord
-
+from ..isolation import scratch
 
 
 @dataclass(frozen=True)
@@ -36,8 +35,8 @@ def run_graders(course: Course, assignment: str, submission: Path, options: RunO
     tests = GRADERS_DIR / assignment
     if not tests.is_dir():
         raise GraderRunError(f"no graders for {assignment!r}: {tests} does not exist")
-    with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
-        results = Path(scratch) / "report.json"
+    with scratch.temporary("course-run-") as folder:  # goes even when a judge is stopped
+        results = folder / "report.json"
         args = [
             str(GRADERS_DIR.parent / options.test) if options.test else str(tests),
             f"--submission={submission.resolve()}",

@@ -10,7 +10,6 @@ time is never charged to the student's time limits.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import multiprocessing
 import os
@@ -33,6 +32,8 @@ from . import platform_caps
 from . import reaper
 
 from . import sandbox
+
+from . import scratch
 
 from . import worker
 from .codec import CodecError, Handle, decode, encode, map_leaves
@@ -100,9 +101,8 @@ class _Forkserver:
         return multiprocessing.get_context("spawn")
 
     def _new_home(self) -> None:
-        self.home = Path(tempfile.mkdtemp(prefix="course-workers-"))
+        self.home = scratch.owned_folder("course-workers-")  # holds submissions: goes with this process
         self.home.chmod(0o711)  # workers running as their own user may enter, not list
-        atexit.register(shutil.rmtree, self.home, True)
         self.sandbox = sandbox.mode()
 
     def helpers(self) -> set[int]:

@@ -1,0 +1,111 @@
+"""Temporary folders (and child processes) that go with the process that made them, however it ends.
+
+A judge's worker home (``course-workers-<pid>-*``) holds copies of student
+submissions. ``atexit`` alone misses two endings: a multiprocessing child (a
+judge) leaves through ``os._exit``, and SIGTERM (a cancelled SLURM job, a
+deleted pod) runs no exit handlers. So each folder is removed by
+multiprocessing's finalizers (run at the exit of main processes and children
+alike) or its with-block, by a SIGTERM handler, and, should the process have
+been killed outright (SIGKILL, the OOM killer), by the next process that makes
+one: the folder's name carries its maker's pid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import multiprocessing.util
+import os
+import re
+import shutil
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from typing import Iterator
+
+PREFIXES = ("course-workers-", "course-run-")
+_OWNED = re.compile(r"-(?P<pid>\d+)-[^-]*$")
+_folders: dict[Path, int] = {}  # folder -> the pid that made it (forked children inherit this dict)
+_handler_pid: int | None = None
+
+
+def owned_folder(prefix: str) -> Path:
+    """A new temporary folder ``<prefix><pid>-*``, removed when this process ends."""
+    sweep()
+    folder = _make(prefix)
+    multiprocessing.util.Finalize(None, _remove, args=(folder,), exitpriority=0)
+    return folder
+
+
+@contextlib.contextmanager
+def temporary(prefix: str) -> Iterator[Path]:
+    """A temporary folder for a with-block, removed at its end or when this process is stopped."""
+    folder = _make(prefix)
+    try:
+        yield folder
+    finally:
+        _remove(folder)
+
+
+def sweep() -> None:
+    """Remove our folders whose maker is gone (it was killed before it could)."""
+    for prefix in PREFIXES:
+        for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+            match = _OWNED.search(folder.name)
+            try:
+                mine = folder.stat().st_uid == os.geteuid() if hasattr(os, "geteuid") else True
+            except OSError:
+                continue
+            if match and mine and not _alive(int(match["pid"])):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def end_on_sigterm() -> None:
+    """On SIGTERM: stop this process's multiprocessing children (judges, workers), remove its folders,
+    then do what SIGTERM did before (by default: end the process). Once per process."""
+    global _handler_pid
+    if _handler_pid == os.getpid() or not hasattr(signal, "SIGTERM") \
+            or threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set handlers; finalizers still remove folders at a normal exit
+    _handler_pid = os.getpid()
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum: int, frame) -> None:
+        children = multiprocessing.active_children()
+        for child in children:
+            child.terminate()  # each removes its own folders the same way
+        for child in children:
+            child.join(10)
+        for folder, pid in list(_folders.items()):
+            if pid == os.getpid():
+                _remove(folder)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _make(prefix: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
+    _folders[folder] = os.getpid()
+    end_on_sigterm()
+    return folder
+
+
+def _remove(folder: Path) -> None:
+    _folders.pop(folder, None)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
