@@ -12,19 +12,21 @@ if TYPE_CHECKING:  # annotations only: mistakes imports this module when it writ
     from .mistakes import Analysis, Cluster, Instance
 
 DIFF_ROWS = 6
+DETAILED = 60  # clusters shown with a diff and a figure (all are in the table and the CSV)
 _SIZE = re.compile(r"in(\d+)\.shape\[(\d+)\]")
 
 
 def mistakes_page(analysis: Analysis) -> str:
     return _environment().get_template("mistakes.html.j2").render(
-        assignment=analysis.assignment, clusters=[_view(c) for c in analysis.clusters],
+        assignment=analysis.assignment, clusters=analysis.clusters,
+        details=[_view(c) for c in analysis.clusters[:DETAILED]],
         explained=analysis.explained, unmatched=analysis.unmatched,
         css=(TEMPLATES / "base.css").read_text(encoding="utf-8"))
 
 
 def _view(cluster: Cluster) -> dict:
     example = cluster.example
-    return {"cluster": cluster, "words": cluster.key.words(), "here": _sizes_here(cluster.key.param, example),
+    return {"cluster": cluster, "here": _sizes_here(cluster.key.param, example),
             "diff": _diff_rows(example), "figure": _figure(example, cluster.key.words()),
             "shapes": {"got": example.got.shape, "expected": example.expected.shape,
                        "inputs": [a.shape for a in example.case.inputs]}}
