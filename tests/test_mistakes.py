@@ -365,3 +365,21 @@ def test_naming_from_an_outdated_csv_is_a_one_line_error(tmp_path, course):
         name_cluster(course, tmp_path, "1", "a name", "")
     with pytest.raises(MiningError, match="no cluster '7'"):
         name_cluster(course, tmp_path, "7", "a name", "")
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("[[mistake]\nname = 'x'\n", "mined_mistakes.toml"),
+    ("[[mistake]]\nexercise = 'Tanh'\ntest = 't'\ncheck = 'c'\nrelation = 'factor'\n", "has no name"),
+    ("[[mistake]]\nexercise = 'Tanh'\ntest = 't'\ncheck = 'c'\nrelation = 'squared'\nname = 'n'\n",
+     "does not know"),
+])
+def test_a_broken_mined_mistakes_file_stops_grading_with_one_line(tmp_path, monkeypatch, capsys, text, problem):
+    from graders.engine.cli import main
+
+    (tmp_path / "mined" / "a1_backprop").mkdir(parents=True)
+    (tmp_path / "mined" / "a1_backprop" / "mined_mistakes.toml").write_text(text)
+    monkeypatch.setenv("COURSE_MINED_MISTAKES_DIR", str(tmp_path / "mined"))
+    assert main(["grade", str(ROOT_SOLUTION), "-a", "a1_backprop", "-o", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert problem in error and "Traceback" not in error
+    assert not list((tmp_path / "out").glob("*/report.json"))  # stopped before grading anyone

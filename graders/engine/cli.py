@@ -251,11 +251,21 @@ def _grade(course, args, console: Console) -> int:
     require_extra("instructor")  # the hidden tests' oracles (TensorFlow), notebooks, feedback pages
     _require_installed(course.assignment(args.assignment))
     check_out(Path(args.out), args.assignment)  # OUT holds one assignment's results
+    _check_mined_mistakes(args.assignment)
     shard = parse_shard(args.shard) if args.shard else None
     if args.jobs <= 1:
         return _grade_inputs(course, args, console, shard)
     with warm_up(str(course.root), args.assignment):  # the judges' imports overlap reading the inputs
         return _grade_inputs(course, args, console, shard)
+
+
+def _check_mined_mistakes(assignment: str) -> None:
+    from .grading.mined import MinedFileError, load
+
+    try:
+        load(assignment)
+    except MinedFileError as err:
+        raise CourseConfigError(str(err)) from None
 
 
 def _grade_inputs(course, args, console: Console, shard) -> int:

@@ -57,15 +57,32 @@ class MinedMistake:
         return relations.holds(self.relation, self.param, got, expected, case)
 
 
+class MinedFileError(ValueError):
+    """mined_mistakes.toml cannot be read; the message names the file and what to fix."""
+
+
+REQUIRED = ("exercise", "test", "check", "relation", "name")
+
+
 def load(assignment: str) -> tuple[MinedMistake, ...]:
     """The assignment's mined mistakes; none when it has no file."""
     path = mined_file(assignment)
     if not path.is_file():
         return ()
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    fields = MinedMistake.__dataclass_fields__
-    return tuple(MinedMistake(**{k: str(v) for k, v in entry.items() if k in fields})
-                 for entry in data.get("mistake", []))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise MinedFileError(f"{path}: {err}; fix it, or remove the entry and name the cluster again") from None
+    mistakes = []
+    for number, entry in enumerate(data.get("mistake", []), start=1):
+        missing = [key for key in REQUIRED if not str(entry.get(key, "")).strip()]
+        if missing:
+            raise MinedFileError(f"{path}: mistake {number} has no {', '.join(missing)}")
+        if entry["relation"] not in relations.RELATIONS and entry["relation"] != relations.IDENTICAL:
+            raise MinedFileError(f"{path}: mistake {number} uses the relation {entry['relation']!r}, which this "
+                                 f"version does not know ({', '.join(relations.RELATIONS)})")
+        mistakes.append(MinedMistake(**{k: str(entry.get(k, "")) for k in MinedMistake.__dataclass_fields__}))
+    return tuple(mistakes)
 
 
 def save(assignment: str, mistakes: tuple[MinedMistake, ...]) -> Path:

@@ -90,6 +90,10 @@ class GradingSession:
         if len(names) > 1:
             raise pytest.UsageError(f"grade one assignment per run, got {sorted(names)}")
         self.assignment = self.course().assignment(names.pop())
+        try:
+            self._mined = mined.load(self.assignment.name)
+        except mined.MinedFileError as err:
+            raise pytest.UsageError(str(err)) from None
         keep, drop = [], []
         only = config.getoption("exercise")
         for item in items:
@@ -133,10 +137,8 @@ class GradingSession:
         exercise = item.get_closest_marker("exercise")
         if exercise is None or self.assignment is None:
             return None
-        if self._mined is None:
-            self._mined = mined.load(self.assignment.name)
         test = evidence.TestEvidence(item.nodeid, exercise.args[0], item.get_closest_marker("hidden") is not None,
-                                     mined=tuple(m for m in self._mined if m.test == item.nodeid.split("[")[0]))
+                                     mined=tuple(m for m in self._mined or () if m.test == item.nodeid.split("[")[0]))
         self.evidence.append(test)
         return test
 

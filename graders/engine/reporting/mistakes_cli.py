@@ -25,6 +25,7 @@ def argparse_help() -> str:
 
 
 def _cli(course: Course, args, console) -> int:
+    from ..grading.mined import MinedFileError
     from .mistakes import MiningError
 
     naming = len(args.words) == 3 and args.words[0] == "name"
@@ -39,7 +40,7 @@ def _cli(course: Course, args, console) -> int:
         if naming:
             return _name(course, out, args.words[2], args, console)
         return _analyse(course, out, args, console)
-    except MiningError as err:
+    except (MiningError, MinedFileError) as err:
         raise CourseConfigError(str(err)) from None
 
 
