@@ -383,3 +383,17 @@ def test_a_broken_mined_mistakes_file_stops_grading_with_one_line(tmp_path, monk
     error = capsys.readouterr().err
     assert problem in error and "Traceback" not in error
     assert not list((tmp_path / "out").glob("*/report.json"))  # stopped before grading anyone
+
+
+def test_an_input_kept_by_shape_only_still_names_its_dimensions(tmp_path):
+    """in3 stays the third input when the second is too large to keep: sizes mean the same for everyone."""
+    from graders.engine.reporting.mistakes import analyse
+
+    rng = np.random.default_rng(5)
+    for i, n in enumerate((3, 4)):
+        x, dout = rng.normal(size=(n, 2)), rng.normal(size=(n, 3))
+        big = np.zeros((MAX_VALUES + 1,))
+        write_graded(tmp_path, f"s{i}", [(HIDDEN_DW, True, [rng.normal(size=(2, 3)), big, x, dout],
+                                          "Affine dW for W of shape (2, 3)", x.T @ dout / n, x.T @ dout, None)])
+    (cluster,) = analyse(tmp_path).clusters
+    assert (cluster.key.param, cluster.members) == ("1/in3.shape[0]", ["s0", "s1"])

@@ -111,6 +111,18 @@ def decode_array(data: dict | None) -> np.ndarray | None:
     return np.asarray(data["values"], dtype=np.float64).reshape(data["shape"])
 
 
+def decode_inputs(data: list[dict | None]) -> list[np.ndarray]:
+    """A test's inputs, in order; one kept by shape only is NaNs of that shape (sizes, never values)."""
+    inputs = []
+    for item in data:
+        array = decode_array(item)
+        if array is None and item is not None:
+            array = np.full(item["shape"], np.nan)
+        if array is not None:
+            inputs.append(array)
+    return inputs
+
+
 def failed_checks_document(tests: list[TestEvidence], passed: bool = False) -> dict:
     """The evidence file: every test with a failed check, capped at MAX_FILE_BYTES.
 

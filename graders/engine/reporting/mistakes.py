@@ -25,7 +25,7 @@ import numpy as np
 
 from ..core.results import REPORT_FILE, write_atomic
 from ..grading import mined, relations
-from ..grading.evidence import EVIDENCE_FILE, check_family, decode_array
+from ..grading.evidence import EVIDENCE_FILE, check_family, decode_array, decode_inputs
 
 CSV_FILE = "mistakes.csv"
 HTML_FILE = "mistakes.html"
@@ -113,7 +113,7 @@ def _graded(out: Path, assignment: str | None) -> tuple[str, list[tuple[str, dic
 def _instances(submission: str, document: dict, explained: dict[str, set[str]]) -> list[Instance]:
     instances = []
     for test in document.get("tests", []):
-        inputs = [a for a in (decode_array(x) for x in test["inputs"]) if a is not None]
+        inputs = decode_inputs(test["inputs"])
         for check in test["failed"]:
             if check["known"]:
                 explained[check["known"]].add(submission)

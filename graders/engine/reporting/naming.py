@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..core.config import Course
 from ..grading import mined, relations
-from ..grading.evidence import decode_array
+from ..grading.evidence import decode_array, decode_inputs
 from ..grading.runner import RunOptions, run_graders
 from .mistakes import CSV_FILE, Cluster, MiningError, analyse
 
@@ -63,7 +63,7 @@ def _refuse_if_right_values_satisfy(cluster: Cluster, out: Path) -> None:
         for test in json.loads(path.read_text(encoding="utf-8")).get("tests", []):
             if test["test"] != key.test:
                 continue
-            inputs = [a for a in (decode_array(x) for x in test["inputs"]) if a is not None]
+            inputs = decode_inputs(test["inputs"])
             for check in test["failed"]:
                 expected = decode_array(check["expected"])
                 if check["family"] != key.check or expected is None:
@@ -82,7 +82,7 @@ def _refuse_if_correct_code_satisfies(course: Course, assignment: str, mistake: 
             run_graders(course, assignment, folder, options, name=label)
             document = json.loads(kept.read_text(encoding="utf-8"))
         for test in document["tests"]:
-            inputs = [a for a in (decode_array(x) for x in test["inputs"]) if a is not None]
+            inputs = decode_inputs(test["inputs"])
             for check in test.get("passed", []) + test["failed"]:
                 got, expected = decode_array(check["got"]), decode_array(check["expected"])
                 if check["family"] != mistake.check or got is None or expected is None:
