@@ -79,6 +79,19 @@ def threshold_mistakes(n: int, threshold: float) -> dict[str, tuple[np.ndarray, 
     return mistakes
 
 
+NEAR = 0.01  # a switch this close to the threshold (relative to the sum's range n) errs only near it
+
+
+def misplaced_switch(switch: float, threshold: float, n: int) -> str:
+    """Where and how a unit that switches at the wrong sum is wrong: the band between the two sums."""
+    low, high = sorted((switch, threshold))
+    called = "negative" if switch > threshold else "positive"
+    where = ("right away from the boundary, wrong near it" if high - low <= NEAR * n
+             else f"wrong for every x whose sum lies between {max(low, 0.0):.4g} and {min(high, float(n)):.4g}")
+    return (f"the unit switches at sum = {switch:.7g} instead of exactly {threshold:g}: {where} "
+            f"(those points get a {called} output)")
+
+
 def diagnose_threshold(W: np.ndarray, b: np.ndarray, n: int, threshold: float,
                        mistakes: Mapping[str, tuple[np.ndarray, float]]) -> str | None:
     """Name what is wrong with (W, b) for "sum > threshold", if it is a known mistake."""
@@ -93,8 +106,7 @@ def diagnose_threshold(W: np.ndarray, b: np.ndarray, n: int, threshold: float,
     if np.allclose(w, w[0], rtol=1e-6) and w[0] > 0:
         switch = -c / w[0]
         if not np.isclose(switch, threshold, rtol=0, atol=1e-7 * max(1.0, threshold)):
-            return (f"the unit switches at sum = {switch:.7g} instead of exactly {threshold:g}: "
-                    "right away from the boundary, wrong near it")
+            return misplaced_switch(switch, threshold, n)
     elif not np.allclose(np.abs(w), np.abs(w[0]), rtol=1e-6):
         return "the inputs have different weights, but the rule adds them all up with the same weight"
     return None

@@ -121,17 +121,30 @@ def test_predicted_label_is_the_sign_of_keras_output(student, identity, settings
                           "It is the sign of the network's output Y -- not the true label of x.")
 
 
+def students_y(student):
+    """The student's Y when it is a literal number, else None (a clue only, like students_h)."""
+    try:
+        return float(as_numbers(require_literal(student, "Y"), "Y", 0).reshape(()))
+    except Exception:  # noqa: BLE001 - Y is graded by its own test
+        return None
+
+
 @pytest.mark.exercise("PREDICTION_CORRECT")
-def test_prediction_correct_compares_with_the_true_label(student, identity, settings):
+def test_prediction_correct_compares_with_the_true_label(student, identity, settings, tol):
     """PREDICTION_CORRECT says whether the network's label is the rule's label at your input x"""
-    def correct_at(x):
-        return float(np.sign(forward(x)["y"]) == true_label(x))
+    def worked_at(x):
+        """H, Y and PREDICTION_CORRECT at x: one boolean alone cannot tell which input it was worked for."""
+        at = forward(x)
+        return np.append(at["h"], [at["y"], float(np.sign(at["y"]) == true_label(x))])
 
     got, mine = label_answer(student, "PREDICTION_CORRECT", identity, settings)
     expect(isinstance(got, (bool, np.bool_)), f"PREDICTION_CORRECT should be True or False, got {got!r}.")
     correct = keras_label(mine.x) == int(true_label(mine.x))
     if bool(got) != correct:
-        worked_for_another_input("PREDICTION_CORRECT", float(bool(got)), correct_at, mine, settings, atol=0)
+        h, y = students_h(student), students_y(student)
+        if h is not None and h.shape == (5,) and y is not None:
+            worked_for_another_input("PREDICTION_CORRECT", np.append(h, [y, float(bool(got))]), worked_at, mine,
+                                     settings, atol=tol["hand_atol"], h=h)
         raise CheckFailed("PREDICTION_CORRECT does not match: compare the network's label (the sign of its "
                           f"output Y) with the true label of x = {mine.variant.x_text} under the rule "
                           "'+1 when x1 + x2 > 0.5, else -1'.")
