@@ -292,18 +292,20 @@ def _grade_inputs(course, args, console: Console, shard) -> int:
     # Said on every run, even a quiet one (then on stderr): what student code can reach matters to every grade.
     Console(stderr=args.quiet).print(Text(f"Isolation: {isolation}"), highlight=False, soft_wrap=True)
     started = time.monotonic()
-    failures = 0
+    counts: dict[str, int] = {}  # on_done's statuses so far
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.fields[rate]} · {task.fields[failures]} not graded"),
+                  TextColumn("{task.fields[rate]} · {task.fields[failures]} not graded · "
+                             "{task.fields[unreadable]} unreadable"),
                   console=console, disable=args.quiet) as progress:
-        task = progress.add_task("grade", total=len(submissions) + len(inputs.problems), rate="", failures=0)
+        task = progress.add_task("grade", total=len(submissions) + len(inputs.problems), rate="", failures=0,
+                                 unreadable=0)
 
         def on_done(name: str, status: str) -> None:
-            nonlocal failures
-            failures += status in ("grader-failed", "unreadable")
+            counts[status] = counts.get(status, 0) + 1
             done = progress.tasks[0].completed + 1
             rate = done / max(time.monotonic() - started, 1e-9) * 60
-            progress.update(task, advance=1, rate=f"{rate:.0f}/min", failures=failures)
+            progress.update(task, advance=1, rate=f"{rate:.0f}/min", failures=counts.get("grader-failed", 0),
+                            unreadable=counts.get("unreadable", 0))
 
         with inputs:
             result = grade_batch(course, args.assignment, submissions, out, jobs=max(1, args.jobs),
@@ -338,8 +340,8 @@ def _exit_status(failed: list[str], unreadable: dict[str, str]) -> int:
                "command to grade just those")
     not_read = [name for name in failed if name in unreadable]
     if not_read:
-        _error(f"{len(not_read)} submission(s) not graded because they could not be read ({', '.join(not_read)}); "
-               "their feedback says why; once they are fixed or resubmitted, rerun the same command")
+        _error(f"{len(not_read)} submission(s) unreadable ({'; '.join(f'{name}: {unreadable[name]}' for name in not_read)}); "
+               "each student's feedback says why; once they are fixed or resubmitted, rerun the same command")
     return 1 if failed else 0
 
 

@@ -17,7 +17,7 @@ from typing import Callable
 from . import judges
 from ..core.config import Course
 from ..core.out_folder import claim_out
-from .one_submission import GRADER_FAILED, grade_one, record_zero
+from .one_submission import GRADER_FAILED, grade_one, record_unreadable, record_zero
 from .inputs import SubmissionInput
 from ..core.results import GRADEBOOK_FILE, REPORT_FILE, gradebook_csv, read_reports, write_atomic
 from ..grading.runner import RunOptions
@@ -66,7 +66,7 @@ def grade_batch(course: Course, assignment: str, submissions: list[SubmissionInp
         write_manifest(out, assignment, shard, names, finished=False)
     result = BatchResult()
     for name, why in (unreadable or {}).items():
-        record_zero(course, assignment, name, out, f"Your submission could not be read: {why}")
+        record_unreadable(course, assignment, name, out, why)
         result.failed.append(name)
         if on_done:
             on_done(name, "unreadable")

@@ -24,6 +24,7 @@ from typing import Callable
 from .canvas import CanvasSubmission, group_files
 from ..core.config import Assignment, CourseConfigError
 from ..core.errors import NotebookError
+from ..isolation.student import same_name_but_case
 from .late import CANVAS_LATE, CANVAS_ON_TIME, SubmissionTime, found_time
 
 MAX_UNPACKED_BYTES = 50 * 2**20
@@ -35,6 +36,20 @@ class SubmissionInput:
     folder: Path
     notes: tuple[str, ...] = ()  # said to the student with the results (e.g. a notebook cell missing)
     submitted: SubmissionTime = SubmissionTime()  # when it was handed in, if the inputs say
+
+
+def unreadable_files(folder: Path, files: tuple[str, ...]) -> str | None:
+    """Why a submission folder cannot be graded (misnamed files, or none of the files), said to its student."""
+    misnamed = {name: same_name_but_case(folder, name) for name in files if not (folder / name).is_file()}
+    wrong_case = {name: found for name, found in misnamed.items() if found}
+    if wrong_case:
+        return (f"it has {', '.join(wrong_case.values())}: did you mean {', '.join(wrong_case)}? "
+                "File names are case-sensitive; rename and submit again.")
+    if len(misnamed) == len(files):
+        others = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+        held = f"it has only {', '.join(others[:5])}{' ...' if len(others) > 5 else ''}" if others else "it is empty"
+        return f"it holds none of the assignment's files ({', '.join(files)}); {held}."
+    return None
 
 
 class Inputs:
@@ -58,18 +73,25 @@ class Inputs:
     def resolve(self, paths: list[Path]) -> list[SubmissionInput]:
         found: list[SubmissionInput] = []
         readable: list[str] = []  # every shard's, so that each shard finds duplicate names
-        bad_notebooks: set[str] = set()
+        found_unreadable: set[str] = set()
         for path in paths:
             for submission in self._one(path):  # an unreadable zip goes to self.problems here
                 readable.append(submission.name)
                 if not self.wanted(submission.name):
                     continue
                 try:
-                    found.append(self._from_notebook(submission))
+                    submission = self._from_notebook(submission)
                 except NotebookError as err:
                     self.problems[submission.name] = str(err)
-                    bad_notebooks.add(submission.name)
-        names = readable + [name for name in self.problems if name not in bad_notebooks]
+                    found_unreadable.add(submission.name)
+                    continue
+                why = unreadable_files(submission.folder, self.assignment.files)
+                if why:  # named like the instructor's files but for case, or none of them: not gradable
+                    self.problems[submission.name] = why
+                    found_unreadable.add(submission.name)
+                else:
+                    found.append(submission)
+        names = readable + [name for name in self.problems if name not in found_unreadable]
         self.problems = {name: why for name, why in self.problems.items() if self.wanted(name)}
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -100,7 +122,7 @@ class Inputs:
                 if child.is_dir() or child.suffix.lower() == ".zip":
                     found += self._one(child)
             return found
-        # A folder with none of the files: still a submission (every test will say what is missing).
+        # A folder with none of the files: still a submission, which resolve() reports as unreadable.
         return [SubmissionInput(path.name, path, submitted=found_time(path, path.name))]
 
     def _from_canvas(self, submission: CanvasSubmission) -> SubmissionInput:
@@ -124,7 +146,7 @@ class Inputs:
             return submission
         preferred = [p for p in notebooks if p.stem == self.assignment.name]
         if len(notebooks) > 1 and not preferred:
-            raise NotebookError(f"{folder} holds several notebooks ({', '.join(p.name for p in notebooks)}); "
+            raise NotebookError(f"your submission holds several notebooks ({', '.join(p.name for p in notebooks)}); "
                                 f"name yours {self.assignment.name}.ipynb")
         if self.reference_notebook is None or not self.reference_notebook.is_file():
             # the course's set-up, not the student's notebook: stop before grading anyone

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..core.config import Course, load_course
 from ..core.results import keep_graded_files, write_submission_results
-from ..core.scoring import GRADER_FAILURE_NOTE, NOT_GRADED, Report, TestRecord, score_records
+from ..core.scoring import GRADER_FAILURE_NOTE, NOT_GRADED, UNREADABLE, Report, TestRecord, score_records
 from ..grading.evidence import EVIDENCE_FILE
 from ..grading.runner import RunOptions, run_graders
 from .inputs import SubmissionInput
@@ -40,6 +40,15 @@ def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str,
         return "grader-failed"
     write_submission_results(Path(out), report, print_)
     return "graded"
+
+
+def record_unreadable(course: Course, assignment: str, name: str, out: Path, why: str) -> None:
+    """The student's zero for files that could not be read, saying why (no fingerprint: a fix is regraded)."""
+    records = [TestRecord(nodeid=f"{exercise}::unreadable", title="submission could not be read", exercise=exercise,
+                          hidden=False, weight=1.0, status=UNREADABLE,
+                          feedback=f"Your submission could not be read: {why}")
+               for exercise in course.assignment(assignment).exercises]
+    write_submission_results(out, score_records(course.assignment(assignment), name, records), fingerprint="")
 
 
 def record_zero(course: Course, assignment: str, name: str, out: Path, feedback: str, note: str = "") -> None:

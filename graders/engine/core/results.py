@@ -18,7 +18,7 @@ from datetime import UTC
 from pathlib import Path
 
 from .config import CourseConfigError
-from .scoring import NOT_GRADED, Report
+from .scoring import Report, status_word
 
 HIDDEN_VISIBILITY = "after_published"  # Gradescope: shown once grades are published
 REPORT_FILE = "report.json"
@@ -27,7 +27,6 @@ FEEDBACK_FILE = "feedback.md"
 GRADEBOOK_FILE = "gradebook.csv"
 GRADED_FILES = "files"  # OUT/<submission>/files/: the .py files graded (a notebook's, read back), for `course similarity`
 MAX_KEPT_BYTES = 2**20
-NOT_GRADED_CELL = "not graded"  # a gradebook cell the grader could not fill (its failure, not a zero)
 
 
 def points(value: float) -> str:
@@ -148,11 +147,13 @@ def gradebook_csv(reports: list[dict], exercise_names: list[str], outcomes: list
         by_name = outcome.exercises if outcome else {e["name"]: e["score"] for e in report["exercises"]}
         total = outcome.total if outcome else report["score"]
         cells = {name: f"{by_name.get(name, 0):g}" for name in exercise_names}
-        not_graded = {t["exercise"] for t in report["tests"] if t["status"] == NOT_GRADED}
-        cells |= dict.fromkeys(not_graded & set(exercise_names), NOT_GRADED_CELL)
+        for name in exercise_names:
+            word = status_word(t["status"] for t in report["tests"] if t["exercise"] == name)
+            cells[name] = word or cells[name]
         autograded = f"{report['score']:g}"
-        if not_graded:  # the grader's failure: no number that could pass for a zero
-            total = autograded = NOT_GRADED_CELL
+        word = status_word(t["status"] for t in report["tests"])
+        if word:  # not graded (the grader's failure) or unreadable: a word, no number that could pass for a zero
+            total = autograded = word
         writer.writerow([report["submission"], total if isinstance(total, str) else f"{total:g}",
                          f"{report['max_score']:g}", *cells.values(), autograded, *_correction_cells(outcome)])
     return buffer.getvalue()

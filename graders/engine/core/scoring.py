@@ -13,6 +13,9 @@ from dataclasses import asdict, dataclass, field
 from .config import Assignment
 
 NOT_GRADED = "not-graded"  # the grader could not run the check: never the student's fault, never final
+UNREADABLE = "unreadable"  # the student's files could not be read (corrupt, empty, misnamed): their zero, final
+# The one word each outcome without points per check is shown as, everywhere (CLI, gradebook, reports, LMS).
+STATUS_WORDS = {NOT_GRADED: "not graded", UNREADABLE: "unreadable"}
 GRADER_FAILURE_NOTE = "grader failure"  # a report's note when some of it is not graded (kept from students)
 
 
@@ -25,7 +28,7 @@ class TestRecord:
     exercise: str
     hidden: bool
     weight: float
-    status: str  # passed | failed | not-implemented | timeout | crash | not-graded
+    status: str  # passed | failed | not-implemented | timeout | crash | not-graded | unreadable
     feedback: str = ""
     score: float = 0.0
     max_score: float = 0.0
@@ -64,8 +67,19 @@ class Report:
         """False when any check could not run: the report is not final."""
         return all(t.status != NOT_GRADED for t in self.tests)
 
+    @property
+    def status_word(self) -> str | None:
+        """"not graded" or "unreadable" when the whole report is one of those; None when it has points."""
+        return status_word(t.status for t in self.tests)
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def status_word(statuses) -> str | None:
+    """The word for checks with these statuses: not graded wins (a rerun may fix it), then unreadable."""
+    found = set(statuses)
+    return next((word for status, word in STATUS_WORDS.items() if status in found), None)
 
 
 def score_records(assignment: Assignment, submission: str, records: list[TestRecord]) -> Report:

@@ -122,11 +122,21 @@ class Submission:
             return
         path = self.directory / filename
         if not path.is_file():
-            raise SubmissionProblem(
-                f"{filename} is missing from your submission ({self.directory}). "
-                f"Keep the file name exactly as in the exercise folder."
-            )
+            found = same_name_but_case(self.directory, filename)
+            # no folder path: feedback is the student's, the path is the grader's
+            raise SubmissionProblem(f"{filename} is missing from your submission"
+                                    + (f"; it has {found}: did you mean {filename}? File names are case-sensitive."
+                                       if found else ". Keep the file name exactly as in the exercise folder."))
         check_submission_file(path, numpy_only=filename in self._numpy_only)
+
+
+def same_name_but_case(folder: Path, filename: str) -> str | None:
+    """A file in ``folder`` named ``filename`` but for upper/lower case (Layers.py for layers.py)."""
+    try:
+        names = [p.name for p in folder.iterdir() if p.is_file()]
+    except OSError:
+        return None
+    return next((name for name in sorted(names) if name != filename and name.lower() == filename.lower()), None)
 
 
 class LocalBackend:

@@ -28,6 +28,7 @@ from pathlib import Path
 from ..core.config import Course, CourseConfigError
 from ..classbook.corrections import Corrections, corrected_report
 from ..core.results import load_graded, write_atomic
+from ..core.scoring import STATUS_WORDS, UNREADABLE, status_word  # one word per outcome
 
 FORMATS = ("canvas", "moodle", "plain")
 ROSTER_FIELDS = ("submission", "student_id", "email", "name", "canvas_id", "sis_login_id", "section")
@@ -72,6 +73,7 @@ class Export:
     missing: list[str] = field(default_factory=list)    # in the roster, no graded submission: empty score
     unmatched: list[str] = field(default_factory=list)  # graded, not in the roster: not in the file
     not_graded: list[str] = field(default_factory=list)  # the grader failed: empty score, not a zero
+    unreadable: list[str] = field(default_factory=list)  # the student's files could not be read: a zero
 
     def warnings(self) -> list[str]:
         found = []
@@ -82,8 +84,10 @@ class Export:
             found.append(f"{len(self.unmatched)} graded submission(s) are not in the roster and are NOT in the "
                          f"file; add them to the roster: {', '.join(self.unmatched)}")
         if self.not_graded:
-            found.append(f"the grader failed on {', '.join(self.not_graded)} (empty score, not a zero); "
+            found.append(f"not graded: the grader failed on {', '.join(self.not_graded)} (empty score, not a zero); "
                          "regrade them before importing")
+        if self.unreadable:
+            found.append(f"unreadable: {', '.join(self.unreadable)} (0 in the file; their feedback says why)")
         return found
 
 
@@ -187,12 +191,18 @@ def export(course: Course, out: Path, roster: Roster, fmt: str = "plain", column
         elif any(note.startswith(GRADER_FAILURE_NOTE) for note in report.get("notes", [])):
             result.not_graded.append(label)
             report = None
+        elif _outcome(report) == STATUS_WORDS[UNREADABLE]:
+            result.unreadable.append(label)
         writer.writerow([_value(column, student, report, roster) for column in layout])
     listed = {row["submission"] for row in roster.rows}
-    result.unmatched = [f"{name} ({r['score']:g}/{r['max_score']:g})" for name, r in sorted(reports.items())
-                        if name not in listed]
+    result.unmatched = [f"{name} ({_outcome(r)})" for name, r in sorted(reports.items()) if name not in listed]
     result.text = buffer.getvalue()
     return result
+
+
+def _outcome(report: dict) -> str:
+    """Points, or the status word of a report without them (the same word as everywhere)."""
+    return status_word(t["status"] for t in report["tests"]) or f"{report['score']:g}/{report['max_score']:g}"
 
 
 def write_export(result: Export, target: Path) -> None:

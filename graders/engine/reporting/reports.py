@@ -17,15 +17,16 @@ from pathlib import Path
 import jinja2
 
 from ..core.config import Course
-from ..core.results import FEEDBACK_FILE, NOT_GRADED_CELL, feedback_markdown, points, read_reports, write_atomic
+from ..core.results import FEEDBACK_FILE, feedback_markdown, points, read_reports, write_atomic
 from ..grading.runner import report_from_dict
-from ..core.scoring import NOT_GRADED, Report
+from ..core.scoring import NOT_GRADED, UNREADABLE, Report, status_word
 from .grouping import MISTAKE
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FEEDBACK_HTML = "feedback.html"
 CLASS_REPORT_HTML = "class-report.html"
-INCIDENTS = {"timeout": "time limit", "crash": "crashed the process", NOT_GRADED: "not graded (grader error)"}
+INCIDENTS = {"timeout": "time limit", "crash": "crashed the process", NOT_GRADED: "not graded (grader error)",
+             UNREADABLE: "unreadable (the student's files)"}
 
 
 def _environment() -> jinja2.Environment:
@@ -125,6 +126,7 @@ def class_page(reports: list[Report], similarity_page: str | None = None,
                     outcome.summary()]
     return _environment().get_template("report.html.j2").render(
         assignment=reports[0].assignment, count=len(reports), not_graded=len(reports) - len(graded),
+        unreadable=sum(r.status_word == "unreadable" for r in reports),
         mean=statistics.mean(totals) if totals else 0.0,
         median=statistics.median(totals) if totals else 0.0, maximum=reports[0].max_score,
         full=sum(final[r.submission] >= r.max_score for r in graded),
@@ -136,10 +138,9 @@ def class_page(reports: list[Report], similarity_page: str | None = None,
 
 def _row(report: Report, total_points: float) -> list[str]:
     """A submission's row; what the grader could not grade says so instead of a zero."""
-    missing = {t.exercise for t in report.tests if t.status == NOT_GRADED}
-    total = NOT_GRADED_CELL if missing else points(total_points)
-    return [report.submission, total,
-            *(NOT_GRADED_CELL if e.name in missing else points(e.score) for e in report.exercises)]
+    words = {e.name: status_word(t.status for t in report.tests if t.exercise == e.name) for e in report.exercises}
+    return [report.submission, report.status_word or points(total_points),
+            *(words[e.name] or points(e.score) for e in report.exercises)]
 
 
 def write_class_report(out: Path, assignment: str | None = None, course: Course | None = None) -> Path:
