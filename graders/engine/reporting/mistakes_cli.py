@@ -7,6 +7,9 @@ from pathlib import Path
 from ..core.config import Course, CourseConfigError
 
 
+SHOWN = 10  # clusters printed; all are in the CSV and the page
+
+
 def register(commands) -> None:
     """Adds ``course mistakes OUT`` and ``course mistakes name OUT CLUSTER --as TEXT`` to the CLI."""
     parser = commands.add_parser(
@@ -50,6 +53,11 @@ def _analyse(course: Course, out: Path, args, console) -> int:
 
     analysis = analyse(out, args.assignment)
     csv_path, html_path = write_reports(out, analysis)
+    for cluster in analysis.clusters[:SHOWN]:
+        named = f" [named: {cluster.named}]" if cluster.named else ""
+        console.print(f"{cluster.id:>3}. {cluster.key.exercise}, {cluster.key.check_text()}: {cluster.key.words()}"
+                      f"{named} - {cluster.size}: {' '.join(cluster.members[:8])}"
+                      f"{' ...' if cluster.size > 8 else ''}", highlight=False, soft_wrap=True)
     console.print(f"{len(analysis.clusters)} clusters; wrote {csv_path} and {html_path}", highlight=False)
     if (out / CLASS_REPORT_HTML).is_file():  # the class report links the page if it exists: write it again
         console.print(f"Linked it from {write_class_report(out, analysis.assignment, course)}", highlight=False)

@@ -49,6 +49,16 @@ def _diff_rows(example: Instance) -> list[tuple[str, str, str]]:
             for i in range(min(DIFF_ROWS, max(got.size, expected.size)))]
 
 
+def _slope(example: Instance) -> float | None:
+    """The factor relating the two, when the submission's values are a multiple of the right ones."""
+    got, expected = example.got.ravel(), example.expected.ravel()
+    norm = float(expected @ expected)
+    if got.size != expected.size or norm == 0.0:
+        return None
+    slope = float(got @ expected) / norm
+    return slope if example.case.close(got, slope * expected, abs(slope)) and abs(slope - 1) > 1e-9 else None
+
+
 def _figure(example: Instance, words: str) -> str | None:
     got, expected = example.got.ravel(), example.expected.ravel()
     if got.size != expected.size:
@@ -58,6 +68,9 @@ def _figure(example: Instance, words: str) -> str | None:
     low = float(min(expected.min(), got.min()))
     high = float(max(expected.max(), got.max()))
     axes.plot([low, high], [low, high], color="grey", linewidth=0.8, linestyle="--", label="right")
+    slope = _slope(example)
+    if slope is not None:  # a factor: the submission's values lie on this line
+        axes.plot([low, high], [slope * low, slope * high], color="#e45756", linewidth=0.8, label=f"× {slope:.3g}")
     axes.set_xlabel("right value")
     axes.set_ylabel("submission's value")
     axes.set_title(words if len(words) < 42 else words[:40] + "…", fontsize=9)
