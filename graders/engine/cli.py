@@ -327,7 +327,13 @@ def _grade_inputs(course, args, console: Console, shard) -> int:
                          if shard else f"gradebook: {out / GRADEBOOK_FILE}"))
     record_regrade(console, out, args.assignment, before, result.graded + result.failed, quiet=args.quiet,
                    shard=str(shard) if shard else None)
-    _show_corrections(course, args.assignment, out, names)
+    from .reporting.publish import publish
+
+    # every page derived from these results, never stale: feedback.md, feedback.html and the
+    # class report where they were written before (the gradebook is grade_batch's, a shard has none)
+    publish(course, args.assignment, out, names=set(names), gradebook=False, html=None, class_report=None,
+            check=False)  # corrections were checked before grading
+    _warn_unknown_late_times(course, args.assignment, out, names)
     return _exit_status(result.failed, inputs.problems)
 
 
@@ -345,17 +351,13 @@ def _exit_status(failed: list[str], unreadable: dict[str, str]) -> int:
     return 1 if failed else 0
 
 
-def _show_corrections(course, assignment: str, out: Path, names: list[str]) -> None:
-    """After grading: feedback.md of these submissions with their corrections, and a warning for each
-    submission that got no late penalty only because its time is unknown."""
+def _warn_unknown_late_times(course, assignment: str, out: Path, names: list[str]) -> None:
+    """After grading: a warning for each submission that got no late penalty only because its time is unknown."""
     from .classbook.corrections import Corrections, unknown_late_times
     from .classbook.late import TIMES_FILE
-    from .reporting.publish import publish
 
     if not Corrections(course, assignment).any():
         return
-    publish(course, assignment, out, names=set(names), gradebook=False, html=False, class_report=False,
-            check=False)  # checked before grading
     unknown = unknown_late_times(course, assignment, out, names)
     if unknown:
         Console(stderr=True).print(

@@ -31,13 +31,13 @@ class Published:
 
 
 def publish(course: Course, assignment: str, out: Path, *, names: set[str] | None = None,
-            gradebook: bool = True, html: bool = True, class_report: bool | None = None,
+            gradebook: bool = True, html: bool | None = True, class_report: bool | None = None,
             check: bool = True) -> Published:
     """Rewrite what ``out`` derives from ``assignment``'s results, corrections applied.
 
     ``names``: only these submissions' feedback (default: every graded one).
     ``gradebook``: rewrite gradebook.csv (a shard leaves it to ``course merge``: shards would race).
-    ``html``: feedback.html as well as feedback.md.
+    ``html``: feedback.html as well as feedback.md; None: rewrite feedback.html only where it is already.
     ``class_report``: True writes class-report.html; None (the default) rewrites it only if it is
     there already, so it never goes stale yet a command that never wrote one does not start to.
     ``check``: every correction must name a graded submission (else an error with file:line).

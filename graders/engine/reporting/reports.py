@@ -55,10 +55,11 @@ def student_page(report: Report, title: str = "", outcome=None) -> str:
 
 
 def write_feedback(out: Path, assignment: str | None = None, course: Course | None = None,
-                   names: set[str] | None = None, html: bool = True, check: bool = True) -> list[Path]:
+                   names: set[str] | None = None, html: bool | None = True, check: bool = True) -> list[Path]:
     """feedback.html and feedback.md for every graded submission in OUT (or those in ``names``).
 
     With ``course``, the pages show its corrections (adjustments.csv, late penalties).
+    ``html=None`` rewrites feedback.html only where one was written before (so it is never stale).
     """
     reports = load_reports(out, assignment)
     outcomes = _outcomes(course, reports, check)
@@ -66,7 +67,7 @@ def write_feedback(out: Path, assignment: str | None = None, course: Course | No
     for report in (r for r in reports if names is None or r.submission in names):
         folder = out / report.submission
         outcome = outcomes.get(report.submission)
-        if html:
+        if html or html is None and (folder / FEEDBACK_HTML).is_file():
             write_atomic(folder / FEEDBACK_HTML, student_page(report, outcome=outcome))
             written.append(folder / FEEDBACK_HTML)
         write_atomic(folder / FEEDBACK_FILE, feedback_markdown(report, outcome))
@@ -93,7 +94,7 @@ def _outcomes(course: Course | None, reports: list[Report], check: bool = True) 
 
 
 def class_page(reports: list[Report], similarity_page: str | None = None,
-               outcomes: dict | None = None, mistakes_page: str | None = None) -> str:
+               outcomes: dict | None = None, mistakes_page: str | None = None, similarity_stale: bool = False) -> str:
     from .figures import score_distributions, totals_histogram
 
     if not reports:
@@ -133,7 +134,7 @@ def class_page(reports: list[Report], similarity_page: str | None = None,
         totals_uri=totals_histogram(totals, reports[0].max_score),
         exercises_uri=score_distributions(exercises, scores, maxima),
         mistakes=mistakes.most_common(15), incidents=sorted(set(incidents)), columns=columns, rows=rows,
-        similarity_page=similarity_page, mistakes_page=mistakes_page, css=(TEMPLATES / "base.css").read_text(encoding="utf-8"))
+        similarity_page=similarity_page, similarity_stale=similarity_stale, mistakes_page=mistakes_page, css=(TEMPLATES / "base.css").read_text(encoding="utf-8"))
 
 
 def _row(report: Report, total_points: float) -> list[str]:
@@ -141,6 +142,15 @@ def _row(report: Report, total_points: float) -> list[str]:
     words = {e.name: status_word(t.status for t in report.tests if t.exercise == e.name) for e in report.exercises}
     return [report.submission, report.status_word or points(total_points),
             *(words[e.name] or points(e.score) for e in report.exercises)]
+
+
+def _older_than_results(page: Path, out: Path) -> bool:
+    """A page computed before the latest grading in ``out`` (a regrade may have changed what it shows)."""
+    try:
+        written = page.stat().st_mtime_ns
+    except OSError:
+        return False
+    return any(report.stat().st_mtime_ns > written for report in out.glob("*/report.json"))
 
 
 def write_class_report(out: Path, assignment: str | None = None, course: Course | None = None) -> Path:
@@ -152,5 +162,6 @@ def write_class_report(out: Path, assignment: str | None = None, course: Course 
     similarity = out / "similarity.html"  # written by `course similarity`
     mistakes = out / "mistakes.html"  # written by `course mistakes`
     write_atomic(target, class_page(reports, similarity.name if similarity.is_file() else None,
-                                    _outcomes(course, reports), mistakes.name if mistakes.is_file() else None))
+                                    _outcomes(course, reports), mistakes.name if mistakes.is_file() else None,
+                                    similarity_stale=_older_than_results(similarity, out)))
     return target
