@@ -15,6 +15,22 @@ from graders.engine.core.scoring import Report
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The package's tests run on every core: ``-n auto --dist loadgroup`` unless ``-n`` is given.
+
+    Here rather than in pyproject's addopts, which every pytest run in the checkout reads: a
+    student's ``pytest graders/a1_backprop`` with the base install (no pytest-xdist) would stop at an
+    unknown ``-n``. Tests that must not overlap each other share ``@pytest.mark.xdist_group("serial")``.
+    Runs before pytest-xdist's own hook, which turns these two options into workers.
+    """
+    worker = hasattr(config, "workerinput")  # a worker's own options say -n none: it must not start workers
+    if not worker and getattr(config.option, "numprocesses", 0) is None:  # pytest-xdist is there, -n not given
+        config.option.numprocesses = "auto"
+        if config.option.dist == "no":
+            config.option.dist = "loadgroup"
+
+
 @dataclass(frozen=True)
 class Patch:
     """Replace ``old`` (which must occur exactly once) by ``new`` in ``file``."""

@@ -79,6 +79,8 @@ from graders.engine.isolation import confine
 from graders.engine.isolation import sandbox
 from graders.engine.core.config import GRADERS_DIR
 
+pytestmark = pytest.mark.xdist_group("serial")  # scans /proc for processes that escaped
+
 scratch = sys.argv[1]
 readable = (*sandbox.python_dirs(), str(sandbox.ENGINE_DIR), str(GRADERS_DIR / "__init__.py"))
 problems = confine.confine(scratch, readable, (str(GRADERS_DIR),), confine.LAYERS, drop_capabilities=False)

@@ -23,6 +23,8 @@ from graders.engine.grading.runner import RunOptions, run_graders
 from graders.engine.isolation.worker_backend import WORKER_UID_BASE
 from tests.conftest import ROOT, Patch, apply_patches, downstream, exercise_scores, feedback_of
 
+pytestmark = pytest.mark.xdist_group("serial")  # 1-second limits, and /proc scanned for survivors
+
 L, N = "layers.py", "network.py"
 RELU_FORWARD = "        self.mask = x <= 0\n"
 TANH_FORWARD = "        self.out = np.tanh(x)\n"

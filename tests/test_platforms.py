@@ -148,6 +148,7 @@ def test_spawned_workers_in_the_bubblewrap_sandbox_grade_the_solution():
     assert "23 / 23" in solution.stdout and "not graded" not in solution.stdout.lower()
 
 
+@pytest.mark.xdist_group("serial")  # 2-second limits
 def test_check_in_the_degraded_state_names_a_mistake_and_stops_a_hanging_method(tmp_path):
     folder = mixed_submission(tmp_path / "mine")
     result = course("--root", str(strict_root(tmp_path)), "check", "a1_backprop", "--submission", str(folder),
@@ -158,6 +159,7 @@ def test_check_in_the_degraded_state_names_a_mistake_and_stops_a_hanging_method(
     assert re.search(r"│ train +│ +3 / 3 │", result.stdout)
 
 
+@pytest.mark.xdist_group("serial")  # 2-second limits
 def test_notebook_check_in_the_degraded_state(tmp_path, monkeypatch):
     import graders.notebook as notebook
 
@@ -180,6 +182,7 @@ def test_notebook_check_in_the_degraded_state(tmp_path, monkeypatch):
             notebook._judge.wait()
 
 
+@pytest.mark.xdist_group("serial")  # 2-second limits
 @pytest.mark.slow
 def test_grade_in_the_degraded_state_grades_the_sample_class(tmp_path):
     """The README's quick start with every POSIX feature missing; then a hanging submission, under short limits."""

@@ -83,6 +83,7 @@ def test_shards_run_at_once_into_one_folder_merge_to_the_unsharded_results(class
     assert hidden_feedback(out, "ben") == hidden_feedback(unsharded, "ben")
 
 
+@pytest.mark.xdist_group("serial")  # killed at a moment it watches for
 @pytest.mark.slow
 def test_a_shard_killed_halfway_is_rerun_alone_and_loses_nothing(class_folder, unsharded, tmp_path, capsys):
     shard = Shard(1, 2)
