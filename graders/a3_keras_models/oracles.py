@@ -10,15 +10,14 @@ student's process from the judge's JSON and weights (:func:`worker_copy`).
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from functools import lru_cache
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from graders.common.data import digits
 from graders.engine.grading.compare import CheckFailed, expect
 from graders.engine.isolation.student import StudentObject
 
@@ -59,17 +58,11 @@ def digits_28x28(train: int = 1300) -> tuple[np.ndarray, np.ndarray, np.ndarray,
 
     Each pixel becomes a 3x3 block (24x24), padded by 2 on every side: the
     seed's CNN needs inputs of at least 10x10, and MNIST's size keeps the
-    model unchanged. The CSV is read directly (no download, no sklearn import).
+    model unchanged. The digits come from graders/common/data.py.
     """
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("scikit-learn is not installed; `pip install scikit-learn` (it ships the digits data)")
-    table = np.loadtxt(Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz", delimiter=",")
-    images = np.kron((table[:, :-1] / 16.0).reshape(-1, 8, 8), np.ones((1, 3, 3)))
+    pixels, labels = digits()
+    images = np.kron(pixels.reshape(-1, 8, 8), np.ones((1, 3, 3)))
     images = np.pad(images, ((0, 0), (2, 2), (2, 2)))[..., None].astype(np.float32)
-    labels = table[:, -1].astype(int)
-    order = np.random.default_rng(2024).permutation(len(images))
-    images, labels = images[order], labels[order]
     return images[:train], labels[:train], images[train:], labels[train:]
 
 
