@@ -72,9 +72,10 @@ def make_submission(tmp_path: Path):
 
 @pytest.fixture
 def grade(course: Course):
-    """grade(folder, assignment, visibility="public", isolation="local") -> Report."""
+    """grade(folder, assignment, visibility="public", isolation="local") -> Report (no default assignment:
+    a folder graded by another assignment's graders would pass or fail for the wrong reason)."""
 
-    def run(folder: Path, assignment: str = "a1_backprop", visibility: str = "public",
+    def run(folder: Path, assignment: str, visibility: str = "public",
             isolation: str = "local", seed: int | None = None) -> Report:
         return run_graders(course, assignment, folder, RunOptions(visibility, isolation, seed))
 

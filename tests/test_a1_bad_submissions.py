@@ -13,7 +13,7 @@ LAYERS_ONLY = {"softmax", "cross_entropy_error", "Relu", "Tanh", "Affine", "Soft
 def test_missing_file_costs_only_its_exercises(make_submission, grade):
     folder = make_submission("a1_backprop")
     (folder / N).unlink()
-    report = grade(folder)
+    report = grade(folder, "a1_backprop")
     scores = exercise_scores(report)
     assert all(scores[name][0] == scores[name][1] for name in LAYERS_ONLY)
     assert scores["MultiLayerNet"][0] == 0 and scores["train"][0] == 0
@@ -23,7 +23,7 @@ def test_missing_file_costs_only_its_exercises(make_submission, grade):
 @pytest.mark.parametrize("isolation", ["local", "worker"])
 def test_syntax_error_is_reported_with_its_line(make_submission, grade, isolation):
     folder = make_submission("a1_backprop", (Patch(N, "def predict(self, x):", "def predict(self, x)"),))
-    report = grade(folder, isolation=isolation)
+    report = grade(folder, "a1_backprop", isolation=isolation)
     scores = exercise_scores(report)
     assert all(scores[name][0] == scores[name][1] for name in LAYERS_ONLY)
     message = feedback_of(report, "MultiLayerNet")
@@ -33,7 +33,7 @@ def test_syntax_error_is_reported_with_its_line(make_submission, grade, isolatio
 @pytest.mark.parametrize("isolation", ["local", "worker"])
 def test_module_that_raises_on_import(make_submission, grade, isolation):
     folder = make_submission("a1_backprop", (Patch(N, "from layers import", "1 / 0\nfrom layers import"),))
-    report = grade(folder, isolation=isolation)
+    report = grade(folder, "a1_backprop", isolation=isolation)
     assert "Importing network.py failed: ZeroDivisionError" in feedback_of(report, "train")
     assert exercise_scores(report)["Affine"] == (4, 4)
 
@@ -42,14 +42,14 @@ def test_module_that_raises_on_import(make_submission, grade, isolation):
 def test_missing_function_is_named(make_submission, grade, isolation):
     folder = make_submission("a1_backprop", (Patch(L, "def cross_entropy_error(y, t):", "def cross_entropy(y, t):"),
                                              Patch(L, "cross_entropy_error(self.y, t)", "cross_entropy(self.y, t)")))
-    report = grade(folder, isolation=isolation)
+    report = grade(folder, "a1_backprop", isolation=isolation)
     assert "has no attribute 'cross_entropy_error'" in feedback_of(report, "cross_entropy_error")
     assert exercise_scores(report)["SoftmaxWithLoss"] == (3, 3)
 
 
 def test_framework_import_is_refused(make_submission, grade):
     folder = make_submission("a1_backprop", (Patch(L, "import numpy as np", "import numpy as np\nimport tensorflow as tf"),))
-    report = grade(folder)
+    report = grade(folder, "a1_backprop")
     assert report.score == 0
     assert "layers.py line 13 uses tensorflow: this file must use NumPy only" in feedback_of(report, "Relu")
 
@@ -57,7 +57,7 @@ def test_framework_import_is_refused(make_submission, grade):
 def test_framework_import_through_a_helper_module_is_refused(make_submission, grade):
     folder = make_submission("a1_backprop", (Patch(L, "import numpy as np", "import numpy as np\nimport helpers"),))
     (folder / "helpers.py").write_text("from torch import nn\n")
-    report = grade(folder)
+    report = grade(folder, "a1_backprop")
     assert "helpers.py line 1 uses torch" in feedback_of(report, "softmax")
 
 
@@ -70,7 +70,7 @@ def test_framework_import_through_a_helper_module_is_refused(make_submission, gr
 def test_wrong_return_type_shape_or_nan(make_submission, grade, returned, phrase):
     folder = make_submission("a1_backprop", (Patch(L, "    return exp / np.sum(exp, axis=-1, keepdims=True)",
                                                    f"    return {returned}"),))
-    report = grade(folder)
+    report = grade(folder, "a1_backprop")
     assert phrase in feedback_of(report, "softmax")
     assert exercise_scores(report)["Relu"] == (2, 2)
 
@@ -78,7 +78,7 @@ def test_wrong_return_type_shape_or_nan(make_submission, grade, returned, phrase
 def test_student_exception_shows_their_line_not_the_graders(make_submission, grade):
     folder = make_submission("a1_backprop", (Patch(L, "        return np.tanh(x)" if False else "        self.out = np.tanh(x)",
                                                    "        self.out = np.tanh(x) + undefined_name"),))
-    report = grade(folder)
+    report = grade(folder, "a1_backprop")
     message = feedback_of(report, "Tanh")
     assert "NameError" in message and "layers.py, line" in message and "graders/" not in message
 
@@ -98,6 +98,6 @@ def test_wrong_types_everywhere_lose_points_and_are_never_a_grader_error(make_su
     for name in ("layers.py", "network.py"):
         tree = _EveryReturn(returned).visit(ast.parse((folder / name).read_text()))
         (folder / name).write_text(ast.unparse(ast.fix_missing_locations(tree)))
-    report = grade(folder, visibility="all")
+    report = grade(folder, "a1_backprop", visibility="all")
     assert report.graded, [t.feedback for t in report.tests if t.status == "not-graded"]
     assert report.score < report.max_score / 5

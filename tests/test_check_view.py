@@ -23,7 +23,7 @@ def mistake(name):
 
 def test_a_syntax_error_is_one_box_saying_how_many_checks_it_cost(make_submission, grade):
     broken = Patch("layers.py", "def softmax(x):", "def softmax(x)")
-    report = grade(make_submission("a1_backprop", (broken,)))
+    report = grade(make_submission("a1_backprop", (broken,)), "a1_backprop")
     failed = [t for t in report.tests if not t.passed]
     text = render(report)
     assert text.count("syntax error") == 1
@@ -32,7 +32,7 @@ def test_a_syntax_error_is_one_box_saying_how_many_checks_it_cost(make_submissio
 
 
 def test_a_known_mistake_is_one_box_per_exercise(make_submission, grade):
-    report = grade(make_submission("a1_backprop", mistake("affine db over axis 1")))
+    report = grade(make_submission("a1_backprop", mistake("affine db over axis 1")), "a1_backprop")
     costly = [t for t in report.tests if t.exercise == "Affine" and not t.passed]
     assert len(costly) > 1
     text = render(report, width=200)
@@ -41,7 +41,7 @@ def test_a_known_mistake_is_one_box_per_exercise(make_submission, grade):
 
 
 def test_titles_wrap_instead_of_being_cut(make_submission, grade):
-    report = grade(make_submission("a1_backprop", mistake("softmax-with-loss for integer labels only")))
+    report = grade(make_submission("a1_backprop", mistake("softmax-with-loss for integer labels only")), "a1_backprop")
     titles = [t.title for t in report.tests if t.exercise == "SoftmaxWithLoss" and not t.passed]
     text = " ".join(render(report, width=60).split())
     for title in titles:
@@ -49,13 +49,13 @@ def test_titles_wrap_instead_of_being_cut(make_submission, grade):
 
 
 def test_the_points_table_comes_after_the_feedback(make_submission, grade):
-    report = grade(make_submission("a1_backprop", mistake("affine forgets the bias")))
+    report = grade(make_submission("a1_backprop", mistake("affine forgets the bias")), "a1_backprop")
     text = render(report)
     assert text.rindex("forgot the bias") < text.index("Total")
 
 
 def test_plain_mode_draws_no_boxes_and_keeps_every_word(make_submission, grade):
-    report = grade(make_submission("a1_backprop", mistake("affine forgets the bias")))
+    report = grade(make_submission("a1_backprop", mistake("affine forgets the bias")), "a1_backprop")
     text = render(report, plain=True)
     assert not BOX.search(text)
     assert "forgot the bias" in text and "Affine: " in text and "Total: " in text
@@ -63,7 +63,7 @@ def test_plain_mode_draws_no_boxes_and_keeps_every_word(make_submission, grade):
 
 def test_feedback_follows_the_course_order(make_submission, grade):
     patches = mistake("tanh backward uses the input") + mistake("softmax over the wrong axis")
-    report = grade(make_submission("a1_backprop", patches))
+    report = grade(make_submission("a1_backprop", patches), "a1_backprop")
     text = render(report)
     assert text.index("wrong axis") < text.index("used the input x instead of the output y")
 

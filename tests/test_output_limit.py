@@ -7,13 +7,13 @@ PRINT_IN_TRAINING_LOOP = Patch("network.py", "        grads = network.gradient(x
 
 
 def test_printing_past_the_limit_names_the_output_not_sys_exit(make_submission, grade):
-    report = grade(make_submission("a1_backprop", (PRINT_IN_TRAINING_LOOP,)), isolation="worker")
+    report = grade(make_submission("a1_backprop", (PRINT_IN_TRAINING_LOOP,)), "a1_backprop", isolation="worker")
     text = feedback_of(report, "train")
     assert "printed more than 256 KB" in text and "remove print calls in loops" in text
     assert "sys.exit" not in text
 
 
 def test_printing_past_the_limit_costs_nothing_elsewhere(make_submission, grade):
-    report = grade(make_submission("a1_backprop", (PRINT_IN_TRAINING_LOOP,)), isolation="worker")
+    report = grade(make_submission("a1_backprop", (PRINT_IN_TRAINING_LOOP,)), "a1_backprop", isolation="worker")
     lost = {name for name, (score, most) in exercise_scores(report).items() if score < most}
     assert lost <= {"train"}

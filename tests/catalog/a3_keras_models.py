@@ -7,6 +7,8 @@ hidden check that the compiled CNN learns); the others leave them out to keep
 the catalog fast. ``hidden`` marks mistakes only hidden tests can see.
 """
 
+from __future__ import annotations
+
 import ast
 
 from graders.engine.core.config import Course
@@ -52,6 +54,15 @@ def graders_of(course: Course, exercises: set[str], trains: tuple[str, ...] = ()
             expression += f" and not {keyword}"
     return expression
 
+
+def graders_for(course: Course, entry: Mistake | Variant) -> str:
+    """The graders an entry's grading runs (tests/test_assignments.py): those that can see its patches."""
+    exercises = touched_exercises(course, entry.patches)
+    assert not isinstance(entry, Mistake) or entry.exercise in exercises, f"{entry.name} patches another exercise"
+    return graders_of(course, exercises, entry.trains)
+
+
+SLOW_CHECKS = {"solution-worker"}  # the hidden tests train models: in a worker, TensorFlow is imported again
 
 M, B = "models.py", "bridge.py"
 
