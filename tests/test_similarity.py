@@ -140,7 +140,7 @@ def test_independent_correct_solutions_are_not_flagged_on_any_exercise(rows):
 
 
 def test_csv_has_one_row_per_pair_and_exercise_highest_first(rows, course):
-    assert list(rows[0]) == ["submission_a", "submission_b", "exercise", "score"]
+    assert list(rows[0]) == ["submission_a", "submission_b", "exercise", "score", "overlap", "common_share"]
     keys = [(r["submission_a"], r["submission_b"], r["exercise"]) for r in rows]
     assert len(keys) == len(set(keys))
     assert {r["exercise"] for r in rows} == {*course.assignment(A1).exercises, "all"}
@@ -270,3 +270,44 @@ def test_page_puts_the_two_sides_next_to_each_other_in_a_real_browser(compared):
     assert errors == []
     assert left["y"] == right["y"] and left["x"] + left["width"] <= right["x"]
     assert right["x"] + right["width"] <= 1200
+
+
+def test_identical_copies_shared_by_much_of_the_class_still_appear_with_their_common_share(planted_class, tmp_path,
+                                                                                          course):
+    """A solution handed in by 11 of 13 students is common code: it weighs less but never vanishes."""
+    copies = [f"copy{k:02d}" for k in range(11)]
+    for name in copies:
+        shutil.copytree(planted_class / "sol", tmp_path / "class" / name)
+    for name in ("bo", "cat"):
+        shutil.copytree(planted_class / name, tmp_path / "class" / name)
+    out = fake_graded(tmp_path / "out", [*copies, "bo", "cat"])
+    run(course, out, None, [tmp_path / "class"], [])
+    table = list(csv.DictReader((out / "similarity.csv").open()))
+    pair = next(r for r in table if {r["submission_a"], r["submission_b"]} == {"copy00", "copy01"}
+                and r["exercise"] == "all")
+    assert float(pair["overlap"]) == 1.0 and float(pair["common_share"]) == 1.0 and float(pair["score"]) > 0
+    page = " ".join((out / "similarity.html").read_text().split())
+    assert page.count("near-identical:") == len(copies) * (len(copies) - 1) // 2  # every pair, beyond --top
+    assert "100% of the code they share is common in the class" in page
+
+
+def test_common_code_weighs_less_the_more_widespread_it_is():
+    class Seen:
+        def __init__(self, hashes):
+            self.files, self._hashes = {}, hashes
+
+        def hashes(self, exercise):
+            return self._hashes
+
+    everyone = [Seen({1, 2}) for _ in range(20)] + [Seen({2}) for _ in range(10)]  # limit: max(10, 0.2 * 30) = 10
+    assert similarity.common_weights(everyone) == {1: 10 / 20, 2: 10 / 30}
+
+
+def test_highlights_begin_and_end_on_whole_words(compared):
+    page = (compared / "similarity.html").read_text()
+    word = re.compile(r"\w")
+    for match in re.finditer(r"<mark>(.)", page):
+        before = page[match.start() - 1]
+        assert not (word.match(before) and word.match(match.group(1))), page[match.start() - 20:match.end() + 20]
+    for match in re.finditer(r"(.)</mark>(.)", page):
+        assert not (word.match(match.group(1)) and word.match(match.group(2))), page[match.start() - 20:match.end() + 20]

@@ -10,12 +10,14 @@ comments therefore changes almost none of them.
 What is compared is what a student wrote:
 
 - fingerprints of the released stubs (``exercises/<a>/``: docstrings,
-  signatures, given code) are dropped, as is code found in a large share of
-  the class (see :data:`COMMON_SHARE`), as MOSS does;
+  signatures, given code) are dropped; nothing else is. Code found in a large
+  share of the class (see :data:`COMMON_SHARE`) is down-weighted, never
+  dropped: a solution leaked to a quarter of the class must not vanish, and
+  two identical submissions always score as such (:data:`NEAR_IDENTICAL`);
 - each fingerprint belongs to the exercise whose function, class or
   assignment (course.toml's exercise names) holds it;
 - a pair's score on an exercise is ``shared / (smaller + PRIOR)``: the shared
-  fingerprints over those of the submission that wrote less, shrunk by
+  fingerprints (weighted) over those of the submission that wrote less, shrunk by
   :data:`PRIOR`, so that two honest two-line answers that happen to agree
   stay low (identical Tanh layers score 0.44), while a copied submission
   scores near 0.9.
@@ -46,7 +48,8 @@ GUARANTEE = 30   # ... and matches at least this long are always found
 PRIOR = 30       # fingerprints added to the smaller side (~100 normalized characters): tiny answers stay low
 REVIEW_SCORE = 0.5   # pairs at or above this on some exercise or overall are marked "worth a look"
 COMMON_SHARE = 0.2   # code in more than this share of the class is common (idioms, the textbook) ...
-COMMON_MIN = 10      # ... provided that is more than this many submissions
+COMMON_MIN = 10      # ... provided that is more than this many submissions; it weighs limit / count
+NEAR_IDENTICAL = 0.9  # pairs sharing this much of the smaller side's fingerprints (unweighted) are always shown
 ALL = "all"          # the exercise name of whole-submission rows
 PARALLEL_MIN = 40    # below this many submissions, starting worker processes costs more than it saves
 
@@ -82,7 +85,14 @@ class PairScores:
     exercise: np.ndarray   # index into exercises
     score: np.ndarray
     shared: np.ndarray     # fingerprints the two have in common
+    common: np.ndarray     # ... of which common in the class (down-weighted): the pair's shared-code share
+    overlap: np.ndarray    # shared / the smaller side's fingerprints, unweighted (1.0: identical code)
     exercises: list[str]
+
+    def near_identical(self) -> set[tuple[int, int]]:
+        """Pairs whose whole submissions (``all``) share nearly every fingerprint: always shown, always flagged."""
+        overall = (np.array(self.exercises)[self.exercise] == ALL) & (self.overlap >= NEAR_IDENTICAL)
+        return {(int(i), int(j)) for i, j in zip(self.first[overall], self.second[overall])}
 
 
 def boilerplate(files: dict[str, str]) -> np.ndarray:
@@ -169,7 +179,22 @@ def shared_regions(source: SourceFile, other: SourceFile) -> tuple[np.ndarray, i
     mask = _covered(starts, len(fingerprint.filtered_code)) & source.written
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     begin, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return np.array([original_positions(fingerprint, begin), original_positions(fingerprint, end)]), int(mask.sum())
+    starts, ends = original_positions(fingerprint, begin), original_positions(fingerprint, end)
+    return _whole_tokens(fingerprint.raw_code, starts, ends), int(mask.sum())
+
+
+def _whole_tokens(code: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Regions widened to whole words: k-grams are characters, so a match may begin inside ``class`` or ``self``."""
+    def word(i: int) -> bool:
+        return 0 <= i < len(code) and (code[i].isalnum() or code[i] == "_")
+
+    starts, ends = starts.copy(), ends.copy()
+    for k in range(len(starts)):
+        while word(int(starts[k]) - 1) and word(int(starts[k])):
+            starts[k] -= 1
+        while word(int(ends[k]) - 1) and word(int(ends[k])):
+            ends[k] += 1
+    return np.array([starts, ends]).reshape(2, -1)
 
 
 def _covered(starts: np.ndarray, length: int) -> np.ndarray:
@@ -238,50 +263,55 @@ def original_positions(fingerprint: CodeFingerprint, positions: np.ndarray) -> n
     return positions + offsets[entry, 1]
 
 
-def drop_common(submissions: list[Submission]) -> set[int]:
-    """Forget fingerprints found in too many submissions; returns them."""
+def common_weights(submissions: list[Submission]) -> dict[int, float]:
+    """The weight of each fingerprint found in too many submissions: limit / count (others weigh 1).
+
+    Common code (idioms, the textbook, or a solution that went round) counts
+    less, in proportion to how widespread it is, but is never dropped.
+    """
     counts: dict[int, int] = {}
     for submission in submissions:
         for hash_value in submission.hashes(ALL):
             counts[hash_value] = counts.get(hash_value, 0) + 1
     limit = max(COMMON_MIN, COMMON_SHARE * len(submissions))
-    common = {h for h, count in counts.items() if count > limit}
-    if common:
-        for submission in submissions:
-            for source in submission.files.values():
-                _forget(source, common)
-    return common
+    return {h: limit / count for h, count in counts.items() if count > limit}
 
 
-def _forget(source: SourceFile, hashes: set[int]) -> None:
-    fingerprint = source.fingerprint
-    fingerprint.hashes = fingerprint.hashes - hashes
-    fingerprint.hash_idx = {h: i for h, i in fingerprint.hash_idx.items() if h not in hashes}
-    source.by_exercise = {e: found - hashes for e, found in source.by_exercise.items()}
-
-
-def score_pairs(submissions: list[Submission], exercises: list[str]) -> PairScores:
+def score_pairs(submissions: list[Submission], exercises: list[str],
+                weights: dict[int, float] | None = None) -> PairScores:
     """Every pair sharing fingerprints, per exercise and overall (``all``); two references are never paired."""
-    exercises = [*exercises, ALL]
+    exercises, weights = [*exercises, ALL], weights or {}
     parts = []
     is_reference = np.array([s.reference for s in submissions], dtype=bool)
     for index, exercise in enumerate(exercises):
-        matrix = _incidence([s.hashes(exercise) for s in submissions])
-        sizes = np.asarray(matrix.sum(axis=1)).ravel()
-        shared = sparse.triu(matrix @ matrix.T, k=1).tocoo()  # i < j: each pair once
+        present, weighted, common = _incidence([s.hashes(exercise) for s in submissions], weights)
+        raw_sizes = np.asarray(present.sum(axis=1)).ravel()
+        sizes = np.asarray(weighted.sum(axis=1)).ravel()
+        shared = sparse.triu(present @ present.T, k=1).tocoo()  # i < j: each pair once
         keep = ~(is_reference[shared.row] & is_reference[shared.col])
         first, second, count = shared.row[keep], shared.col[keep], shared.data[keep]
-        score = count / (np.minimum(sizes[first], sizes[second]) + PRIOR)
-        parts.append((first, second, np.full(len(first), index), score, count))
-    first, second, exercise_index, score, count = (np.concatenate(column) for column in zip(*parts))
+        shared_weight = np.asarray(weighted[first].multiply(present[second]).sum(axis=1)).ravel()
+        shared_common = np.asarray(common[first].multiply(present[second]).sum(axis=1)).ravel()
+        score = shared_weight / (np.minimum(sizes[first], sizes[second]) + PRIOR)
+        overlap = count / np.maximum(np.minimum(raw_sizes[first], raw_sizes[second]), 1)
+        parts.append((first, second, np.full(len(first), index), score, count, shared_common, overlap))
+    first, second, exercise_index, score, count, common_count, overlap = (np.concatenate(c) for c in zip(*parts))
     order = np.lexsort((second, first, exercise_index, -score))
-    return PairScores(first[order], second[order], exercise_index[order], score[order], count[order], exercises)
+    return PairScores(first[order], second[order], exercise_index[order], score[order], count[order],
+                      common_count[order], overlap[order], exercises)
 
 
-def _incidence(rows: list[set[int]]) -> sparse.csr_matrix:
-    """A 0/1 matrix: one row per submission, one column per distinct fingerprint."""
+def _incidence(rows: list[set[int]], weights: dict[int, float]) -> tuple[sparse.csr_matrix, ...]:
+    """Three matrices, one row per submission and one column per distinct fingerprint: 0/1 presence,
+    the fingerprint's weight, and 1 where it is a common (down-weighted) one."""
     columns: dict[int, int] = {}
-    indices = [columns.setdefault(h, len(columns)) for row in rows for h in row]
+    hashes = [h for row in rows for h in row]
+    indices = np.array([columns.setdefault(h, len(columns)) for h in hashes], dtype=np.int64)
     indptr = np.cumsum([0, *(len(row) for row in rows)])
-    data = np.ones(len(indices), dtype=np.int32)
-    return sparse.csr_matrix((data, np.array(indices, dtype=np.int64), indptr), shape=(len(rows), len(columns)))
+    shape = (len(rows), len(columns))
+    weight = np.array([weights.get(h, 1.0) for h in hashes], dtype=np.float64)
+
+    def matrix(data: np.ndarray) -> sparse.csr_matrix:
+        return sparse.csr_matrix((data, indices, indptr), shape=shape)
+
+    return matrix(np.ones(len(hashes), dtype=np.int32)), matrix(weight), matrix((weight < 1).astype(np.int32))

@@ -21,8 +21,8 @@ from markupsafe import Markup
 
 from ..core.config import Assignment, Course, CourseConfigError
 from ..core.results import GRADED_FILES, REPORT_FILE, load_graded, write_atomic
-from .similarity import (ALL, COMMON_MIN, COMMON_SHARE, PRIOR, REVIEW_SCORE, PairScores, Submission, boilerplate,
-                         drop_common, fingerprint_class, score_pairs, shared_regions)
+from .similarity import (ALL, COMMON_MIN, COMMON_SHARE, NEAR_IDENTICAL, PRIOR, REVIEW_SCORE, PairScores, Submission,
+                         boilerplate, common_weights, fingerprint_class, score_pairs, shared_regions)
 
 SIMILARITY_CSV = "similarity.csv"
 SIMILARITY_HTML = "similarity.html"
@@ -39,6 +39,8 @@ class ReviewPair:
     scores: list[tuple[str, float]]   # (exercise or "all", score), highest first
     matched_tokens: int
     files: list[tuple[str, Markup, Markup]]
+    near_identical: bool = False  # nearly every fingerprint shared: always shown, always worth a look
+    common_share: float = 0.0     # of the code they share, the part common in the class (down-weighted)
 
 
 def run(course: Course, out: Path, assignment_name: str | None, submissions: list[Path],
@@ -58,8 +60,7 @@ def run(course: Course, out: Path, assignment_name: str | None, submissions: lis
     in_class = sum(not s.reference for s in fingerprinted)
     if in_class == 0 or (in_class == 1 and in_class == len(fingerprinted)):
         raise CourseConfigError("fewer than two submissions to compare" + ("; " + warnings[0] if warnings else ""))
-    drop_common(fingerprinted)
-    scores = score_pairs(fingerprinted, list(assignment.exercises))
+    scores = score_pairs(fingerprinted, list(assignment.exercises), common_weights(fingerprinted))
     csv_path, html_path = out / SIMILARITY_CSV, out / SIMILARITY_HTML
     write_atomic(csv_path, similarity_csv(scores, fingerprinted))
     write_atomic(html_path, similarity_page(assignment, scores, fingerprinted, top))
@@ -116,23 +117,34 @@ def _reference_folders(folder: Path, inputs: _Submissions) -> list[tuple[str, Pa
 def similarity_csv(scores: PairScores, submissions: list[Submission]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission_a", "submission_b", "exercise", "score"])
+    writer.writerow(["submission_a", "submission_b", "exercise", "score", "overlap", "common_share"])
     names = [s.name for s in submissions]
-    for first, second, exercise, score in zip(scores.first, scores.second, scores.exercise, scores.score):
-        writer.writerow([names[first], names[second], scores.exercises[exercise], f"{score:.4f}"])
+    for first, second, exercise, score, overlap, shared, common in zip(
+            scores.first, scores.second, scores.exercise, scores.score, scores.overlap, scores.shared, scores.common):
+        writer.writerow([names[first], names[second], scores.exercises[exercise], f"{score:.4f}", f"{overlap:.4f}",
+                         f"{common / max(shared, 1):.4f}"])
     return buffer.getvalue()
 
 
 def review_pairs(scores: PairScores, submissions: list[Submission], top: int) -> list[ReviewPair]:
     """The ``top`` pairs by their highest score (overall or on one exercise), with highlighted code."""
     by_pair: dict[tuple[int, int], list[tuple[str, float]]] = {}
-    for first, second, exercise, score in zip(scores.first, scores.second, scores.exercise, scores.score):
+    common: dict[tuple[int, int], float] = {}
+    for first, second, exercise, score, shared, shared_common in zip(
+            scores.first, scores.second, scores.exercise, scores.score, scores.shared, scores.common):
         by_pair.setdefault((int(first), int(second)), []).append((scores.exercises[exercise], float(score)))
-    ranked = sorted(by_pair.items(), key=lambda item: -item[1][0][1])[:top]  # rows are already highest first
-    return [_review_pair(submissions[i], submissions[j], pair_scores) for (i, j), pair_scores in ranked]
+        if scores.exercises[exercise] == ALL:
+            common[(int(first), int(second))] = float(shared_common) / max(int(shared), 1)
+    near = scores.near_identical()
+    # near-identical pairs first (never cut by --top, whatever common code weighs), then by highest score
+    ranked = sorted(by_pair.items(), key=lambda item: (item[0] not in near, -item[1][0][1]))
+    ranked = [item for k, item in enumerate(ranked) if k < top or item[0] in near]
+    return [_review_pair(submissions[i], submissions[j], pair_scores, (i, j) in near, common.get((i, j), 0.0))
+            for (i, j), pair_scores in ranked]
 
 
-def _review_pair(first: Submission, second: Submission, pair_scores: list[tuple[str, float]]) -> ReviewPair:
+def _review_pair(first: Submission, second: Submission, pair_scores: list[tuple[str, float]],
+                 near_identical: bool = False, common_share: float = 0.0) -> ReviewPair:
     files, matched = [], 0
     for name in sorted(set(first.files) & set(second.files)):
         left, right = first.files[name], second.files[name]
@@ -140,7 +152,8 @@ def _review_pair(first: Submission, second: Submission, pair_scores: list[tuple[
         matched += tokens
         files.append((name, _highlighted(left.fingerprint.raw_code, left_slices),
                       _highlighted(right.fingerprint.raw_code, right_slices)))
-    return ReviewPair(first.name, second.name, pair_scores[0][1], pair_scores, matched, files)
+    return ReviewPair(first.name, second.name, pair_scores[0][1], pair_scores, matched, files, near_identical,
+                      common_share)
 
 
 def _highlighted(code: str, slices) -> Markup:
@@ -157,4 +170,4 @@ def similarity_page(assignment: Assignment, scores: PairScores, submissions: lis
         assignment=assignment.name, pairs=review_pairs(scores, submissions, top),
         class_count=sum(not s.reference for s in submissions),
         reference_count=sum(s.reference for s in submissions), prior=PRIOR, common_share=COMMON_SHARE,
-        common_min=COMMON_MIN, all_name=ALL, review=REVIEW_SCORE, css=(TEMPLATES / "base.css").read_text(encoding="utf-8"))
+        common_min=COMMON_MIN, all_name=ALL, review=REVIEW_SCORE, near=NEAR_IDENTICAL, css=(TEMPLATES / "base.css").read_text(encoding="utf-8"))
