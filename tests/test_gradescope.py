@@ -102,7 +102,20 @@ def test_the_zip_holds_the_course_package_hidden_tests_and_released_notebook(bun
 
 def test_the_zip_never_holds_solutions_nor_other_assignments_graders(bundle):
     names = zipfile.ZipFile(bundle).namelist()
-    assert not [n for n in names if "solutions/" in n or n.startswith(("course/graders/a2_", "course/graders/a3_"))]
+    others = [n for n in names if n.startswith(("course/graders/a2_", "course/graders/a3_"))]
+    assert not [n for n in names if "solutions/" in n]
+    assert sorted(others) == ["course/graders/a2_keras_by_hand/__init__.py", "course/graders/a3_keras_models/__init__.py"]
+
+
+def test_the_bundled_course_loads_with_only_the_other_assignments_declarations(bundle, tmp_path):
+    """course.toml is checked against every assignment's declared tolerances when it is loaded."""
+    unpack(bundle, tmp_path)
+    result = subprocess.run([sys.executable, "-c", "from pathlib import Path; from graders.engine.core.config import load_course; "
+                             "print(sorted(load_course(Path('.')).assignments))"],
+                            cwd=tmp_path / "course", capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(tmp_path / "course")})
+    assert result.returncode == 0, result.stderr
+    assert "a1_backprop" in result.stdout
 
 
 def test_building_twice_gives_the_same_bytes(bundle, tmp_path):

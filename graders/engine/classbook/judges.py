@@ -112,7 +112,7 @@ def _hub_main(root: str, assignment: str, conn: Connection) -> None:
     scratch.end_on_sigterm()  # stopped (a cancelled job, an interrupted batch): its judges go too
     fork = platform_caps.detect().forkserver
     if fork:
-        _import_for_judges(root, assignment)
+        import_for_judges(root, assignment)
     todo, out, options, jobs = conn.recv()
     # without fork (Windows, COURSE_FORCE_NO=forkserver), each judge is spawned and imports for itself
     context = multiprocessing.get_context("fork" if fork else "spawn")
@@ -126,7 +126,7 @@ def _hub_main(root: str, assignment: str, conn: Connection) -> None:
                 conn.send((futures[future], None, traceback.format_exc()))
 
 
-def _import_for_judges(root: str, assignment: str) -> None:
+def import_for_judges(root: str, assignment: str) -> None:
     """What every judge would import: pytest and the engine, and TensorFlow if the graders use it."""
     import pytest  # noqa: F401
     from ..grading import runner

@@ -118,6 +118,8 @@ def student_error_from(exc: BaseException, submission_dir: str) -> StudentError:
         last = frames[-1]
         where = f"{_short(last.filename, submission_dir)}, line {last.lineno}, in {last.name}"
     message = str(exc) if not isinstance(exc, SystemExit) else f"sys.exit({exc.code!r}) was called"
+    if isinstance(exc, MemoryError):
+        message = "memory limit exceeded" + (f" ({message})" if message else "")
     return StudentError(type(exc).__name__, message[:2000], where, "\n".join(lines))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import confine
+from . import confine, memory
 from .calls import CallRecorder
 from .codec import Handle, decode, encode, map_leaves, type_names
 from ..core.errors import OutputLimit, StudentError, missing_attribute, student_error_from
@@ -56,6 +56,7 @@ def _prepare(directory: str, memory_mb: int, output_bytes: int, output_file: str
     for module in preload:  # already loaded when forked from the forkserver; a spawned worker pays here
         importlib.import_module(module)
     _apply_limits(memory_mb, output_bytes, caps)
+    memory.offer_to_oom_killer()  # if the container runs out, the kernel kills this process, not the judge
     unconfined = []
     if confinement is not None:  # before dropping root: the rules name folders only root may open
         unconfined = confine.confine(*confinement, drop_capabilities=run_as is None)

@@ -11,10 +11,15 @@ time is never charged to the student's time limits.
 from __future__ import annotations
 
 import contextlib
+import functools
+import gc
+import importlib
+import inspect
 import multiprocessing
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -26,6 +31,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import confine
+
+from . import memory
 
 from . import platform_caps
 
@@ -89,6 +96,28 @@ class _Forkserver:
                 spawn.set_executable(sys.executable)
         return ctx
 
+    def start_here(self, preload: tuple[str, ...]) -> bool:
+        """Import ``preload`` in this process and fork the forkserver from it; False if it cannot here.
+
+        A spawned forkserver imports its own copy of the preload: with Keras,
+        ~265 MB of heap that the judge, which imports Keras too, holds a second
+        time. Forked from the judge, forkserver and workers share the judge's
+        pages copy-on-write. Only before anything else runs (no TensorFlow op,
+        no other thread), and only without bubblewrap (whose forkserver must
+        start inside the sandbox). Workers set themselves up as before
+        (worker.serve: own user id, limits, confinement) after their fork.
+        """
+        if (self.home is not None or not platform_caps.detect().forkserver or sandbox.mode() != "none"
+                or not _forkserver_internals_known()):
+            return False
+        for module in ("graders.engine.isolation.worker", *preload):
+            with contextlib.suppress(ImportError):  # as the forkserver does: the worker reports it
+                importlib.import_module(module)
+        self.preload = tuple(dict.fromkeys(preload))
+        self._new_home()
+        _fork_forkserver()
+        return True
+
     def _spawn_context(self) -> multiprocessing.context.BaseContext:
         if self.home is None:
             self._new_home()
@@ -112,6 +141,68 @@ class _Forkserver:
         pids = {getattr(forkserver._forkserver, "_forkserver_pid", None),
                 getattr(resource_tracker._resource_tracker, "_pid", None)}
         return {pid for pid in pids if pid is not None}
+
+
+def _forkserver_internals_known() -> bool:
+    """Does this Python's multiprocessing.forkserver have the parts :func:`_fork_forkserver` sets?"""
+    from multiprocessing import forkserver
+
+    server, parameters = forkserver._forkserver, inspect.signature(forkserver.main).parameters
+    return (list(parameters)[:3] == ["listener_fd", "alive_r", "preload"]
+            and all(hasattr(server, name) for name in ("_forkserver_address", "_forkserver_alive_fd",
+                                                       "_forkserver_pid"))
+            and not getattr(server, "_forkserver_authkey", None))
+
+
+def _fork_forkserver() -> None:
+    """multiprocessing's ForkServer.ensure_running, with os.fork() where it starts a new Python."""
+    from multiprocessing import connection, forkserver, resource_tracker, util
+
+    resource_tracker.ensure_running()  # before the fork: workers reach the judge's tracker, as usual
+    # The collector writes to every object it visits: in the judge, that would copy the shared
+    # pages, and the forkserver's originals would count in full. Preloaded objects live for good.
+    gc.freeze()
+    sys.stdout.flush()
+    sys.stderr.flush()  # nothing buffered is written twice
+    with socket.socket(socket.AF_UNIX) as listener:
+        address = connection.arbitrary_address("AF_UNIX")
+        listener.bind(address)
+        if not util.is_abstract_socket_namespace(address):
+            os.chmod(address, 0o600)
+        listener.listen()
+        alive_r, alive_w = os.pipe()  # every client holds alive_w; the server ends when all are gone
+        pid = os.fork()
+        if pid == 0:
+            _serve_forks(listener.fileno(), alive_r)
+        os.close(alive_r)
+    server = forkserver._forkserver
+    server._forkserver_address, server._forkserver_alive_fd, server._forkserver_pid = address, alive_w, pid
+
+
+def _serve_forks(listener_fd: int, alive_r: int) -> None:
+    """The forked forkserver: only its two descriptors (the judge's files are not the workers' business)."""
+    try:
+        from multiprocessing import forkserver
+
+        keep = {0, 1, 2, listener_fd, alive_r}
+        for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
+            if fd not in keep:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        forkserver.main(listener_fd, alive_r, [])
+    finally:
+        os._exit(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _protect_judge() -> bool:
+    """This process (the judge) is never the one the kernel kills when the container runs out."""
+    return memory.protect_from_oom_killer()
+
+
+def start_forkserver_here(preload: tuple[str, ...]) -> bool:
+    """Fork the workers' forkserver from this process, preloaded (see _Forkserver.start_here)."""
+    return _FORKSERVER.start_here(preload)
 
 
 _FORKSERVER = _Forkserver()
@@ -193,6 +284,7 @@ class WorkerBackend:
         # slows down on a busy machine, and must never cost the student points.
         self._test_left: float | None = None
         self._submission_left = float(limits.submission_seconds)
+        self._oom_kills_before: int | None = None  # the container's OOM kills when this worker started
         self._request_id = 0
         self._called: set[str] = set()  # the submission's names the worker ran (see take_calls)
 
@@ -337,9 +429,12 @@ class WorkerBackend:
         self._conn = parent
         if self.caps.proc:
             reaper.become_subreaper()  # orphans of the worker's processes come back to this process
+            _protect_judge()
+        self._oom_kills_before = memory.oom_kills()
         self._process = ctx.Process(
             target=worker.serve,
-            args=(child, sandbox_dir, self.limits.memory_mb, self.limits.output_kb * 1024, output,
+            args=(child, sandbox_dir, memory.worker_budget_mb(self.limits.memory_mb), self.limits.output_kb * 1024,
+                  output,
                   sandbox.worker_environment(self._scratch), self._run_as, self.limits.processes,
                   self.caps, self.preload, self._confinement()),
             daemon=True,
@@ -407,6 +502,8 @@ class WorkerBackend:
         code = self._exit_code()
         if code is None:
             return "the process stopped answering"
+        if code == -signal.SIGKILL and self._container_ran_out():
+            return "memory limit exceeded: the grading container ran out of memory while your code ran"
         if code < 0:
             name = signal.Signals(-code).name
             extra = " (a segmentation fault)" if name == "SIGSEGV" else ""
@@ -423,6 +520,10 @@ class WorkerBackend:
             return os.path.getsize(os.path.join(self._scratch or "", OUTPUT_FILE)) >= self.limits.output_kb * 1024
         except OSError:
             return False
+
+    def _container_ran_out(self) -> bool:
+        now = memory.oom_kills()
+        return now is not None and self._oom_kills_before is not None and now > self._oom_kills_before
 
     def _exit_description(self) -> str:
         """How a worker ended before it was ready (no student code had run)."""

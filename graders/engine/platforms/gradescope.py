@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..core.config import Course, CourseConfigError, load_course
+from ..core.config import GRADERS_DIR, Course, CourseConfigError, load_course
 
 if TYPE_CHECKING:
     from ..classbook.inputs import SubmissionInput
@@ -95,8 +95,10 @@ def course_files(course: Course, assignment: str) -> dict[str, Path]:
     """What the container needs of the course, by name in the zip.
 
     The graders package with this assignment's tests only (other assignments'
-    hidden tests have no business on this image), the course description and
-    the released notebook. Solutions are never part of it.
+    hidden tests have no business on this image; their ``__init__.py``, which
+    declares the tolerances and settings course.toml is checked against, comes
+    along), the course description and the released notebook. Solutions are
+    never part of it.
     """
     root = course.root
     others = set(course.assignments) - {assignment}
@@ -104,7 +106,8 @@ def course_files(course: Course, assignment: str) -> dict[str, Path]:
     for path in sorted((root / "graders").rglob("*")):
         relative = path.relative_to(root / "graders")
         if (not path.is_file() or SKIPPED_PARTS & set(relative.parts) or path.suffix == ".pyc"
-                or relative.parts[0] in others or path.name.startswith(".")):
+                or (relative.parts[0] in others and relative.parts[1:] != ("__init__.py",))
+                or path.name.startswith(".")):
             continue
         files[f"{COURSE_DIR}/graders/{relative.as_posix()}"] = path
     for name in ("course.toml", "pyproject.toml", "README.md"):  # README: pyproject's readme, pip needs it
@@ -319,11 +322,33 @@ def zero_report(course: Course, assignment: str, name: str, feedback: str) -> Re
     return score_records(course.assignment(assignment), name, records)
 
 
+def preload(course_root: Path, assignment: str) -> None:
+    """Import once what the worker and the judge need, before grading: Gradescope's 768 MB.
+
+    The workers' forkserver is forked from this process after importing the
+    worker's modules, so their pages (Keras: ~265 MB of heap) exist once; then
+    the judge's own imports (TensorFlow without Keras where the graders need
+    only its core); then the kernel may drop the library pages those imports
+    read once. Best effort: without it, grading is the same, only heavier.
+    """
+    from ..classbook.judges import import_for_judges
+    from ..isolation.memory import release_import_pages
+    from ..isolation.worker_backend import start_forkserver_here
+
+    try:
+        start_forkserver_here(load_course(course_root).assignment(assignment).preload)
+        import_for_judges(str(course_root), assignment)
+        release_import_pages()  # TensorFlow's import-time code: read back if ever used again
+    except Exception:  # noqa: BLE001 - grading itself reports what matters to the student
+        print(traceback.format_exc(), flush=True)
+
+
 def run(assignment: str, root: Path, course_root: Path) -> int:
     from ..core.results import write_atomic
     from ..isolation.sandbox import describe
 
-    print(f"graders: {Path(__file__).resolve().parents[2]}; isolation: {describe()}", flush=True)
+    print(f"graders: {GRADERS_DIR}; isolation: {describe()}", flush=True)
+    preload(course_root, assignment)
     results = grade_submission(root, course_root, assignment)
     write_atomic(root / "results" / "results.json", json.dumps(results, indent=1))
     print(results["output"], flush=True)
