@@ -118,34 +118,83 @@ def test_the_bundled_course_loads_with_only_the_other_assignments_declarations(b
     assert "a1_backprop" in result.stdout
 
 
-def test_building_twice_gives_the_same_bytes(bundle, tmp_path):
+def test_building_again_from_its_lock_gives_the_same_bytes(bundle, tmp_path):
+    lock = tmp_path / "requirements.txt"
+    lock.write_bytes(zipfile.ZipFile(bundle).read("requirements.txt"))
     again = tmp_path / "again.zip"
-    assert main(["--root", str(ROOT), "gradescope", "a1_backprop", "-o", str(again)]) == 0
+    assert main(["--root", str(ROOT), "gradescope", "a1_backprop", "-o", str(again), "--lock", str(lock)]) == 0
     assert again.read_bytes() == bundle.read_bytes()
 
 
-def test_requirements_pin_every_dependency_to_the_installed_version(bundle):
-    import tomllib
+def locked(bundle: Path) -> dict[str, str]:
+    """name -> version of every package requirements.txt locks."""
+    text = zipfile.ZipFile(bundle).read("requirements.txt").decode()
+    return dict(line.split(" ")[0].split("==") for line in text.splitlines() if "==" in line)
 
-    from packaging.requirements import Requirement
 
-    lines = zipfile.ZipFile(bundle).read("requirements.txt").decode().splitlines()
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    grading = [line for extra in ("keras", "instructor") for line in project["optional-dependencies"][extra]
-               if not line.startswith(project["name"])]  # instructor = keras + the rest, as pip expands it
-    expected = []
-    for line in project["dependencies"] + grading:
-        requirement = Requirement(line)
-        applies = requirement.marker is None or requirement.marker.evaluate()
-        try:
-            pin = f"{requirement.name}=={version(requirement.name)}"
-        except PackageNotFoundError:  # not installed where the bundle is built: its range, with a warning
-            pin = None
-        if not applies or pin is None:
-            expected.append(line)  # another platform's TensorFlow is left to pip's marker
-        else:
-            expected.append(pin + (f"; {requirement.marker}" if requirement.marker else ""))
-    assert lines == expected and any(line.startswith("tensorflow-cpu==") for line in lines)
+def test_the_lock_pins_the_graders_direct_dependencies_to_the_versions_tested_here(bundle):
+    pins = locked(bundle)
+    for name in ("numpy", "pytest", "tensorflow-cpu", "nbformat", "landlockpy", "pyseccomp", "scikit-learn"):
+        assert pins[name] == version(name), name
+
+
+def test_the_lock_is_complete_and_every_package_has_hashes(bundle):
+    text = zipfile.ZipFile(bundle).read("requirements.txt").decode()
+    pins = locked(bundle)
+    assert {"keras", "protobuf", "absl-py"} <= set(pins)  # TensorFlow's own dependencies are locked too
+    entries = [line for line in text.splitlines() if "==" in line]
+    assert all(line.endswith("\\") for line in entries)  # each is followed by its hashes
+    assert text.count("--hash=sha256:") >= len(pins)
+
+
+def test_the_image_gets_no_instructor_tools(bundle):
+    assert not {"nbgrader", "jupyterlab", "notebook", "matplotlib", "copydetect", "uv"} & set(locked(bundle))
+
+
+@pytest.mark.parametrize("option, image", [([], "3.11"), (["--python", "3.12"], "3.12")])
+def test_the_lock_is_resolved_for_the_images_python_and_platform_not_the_one_building_it(
+        monkeypatch, tmp_path, option, image):
+    from graders.engine.platforms import image_lock
+
+    asked = []
+    fake_lock = "numpy==2.0 \\\n    --hash=sha256:00\n"
+    monkeypatch.setattr(image_lock.subprocess, "run",
+                        lambda command, **_: asked.append(command) or subprocess.CompletedProcess(command, 0, fake_lock, ""))
+    assert main(["--root", str(ROOT), "gradescope", "a1_backprop", "-o", str(tmp_path / "a.zip"), *option]) == 0
+    command = asked[0]
+    assert command[command.index("--python-version") + 1] == image
+    assert command[command.index("--python-platform") + 1] == "x86_64-manylinux_2_28"
+    setup = zipfile.ZipFile(tmp_path / "a.zip").read("setup.sh").decode()
+    assert f"apt_install python{image} python{image}-venv" in setup
+
+
+def test_setup_sh_installs_the_images_python_its_lock_then_the_course(bundle):
+    setup = zipfile.ZipFile(bundle).read("setup.sh").decode()
+    python, lock = setup.index("apt_install python3.11 python3.11-venv"), setup.index("--require-hashes")
+    assert python < lock < setup.index('-e "$SOURCE/course"')
+
+
+def test_setup_sh_names_the_base_image_when_it_cannot_get_the_python(tmp_path):
+    from graders.engine.platforms.gradescope import setup_script
+
+    script = tmp_path / "setup.sh"
+    script.write_text(setup_script((3, 12)))
+    script.chmod(0o755)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("bash", "dirname", "env"):  # no python3.12 and no apt-get on this PATH
+        (tools / tool).symlink_to(shutil.which(tool))
+    result = subprocess.run([str(script)], capture_output=True, text=True,
+                            env={"PATH": str(tools), "AUTOGRADER_ROOT": str(tmp_path / "root")})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "setup.sh: python3.12 is not in this image and apt cannot install it: choose the Ubuntu 24.04 base image, "
+        "or build the bundle with course gradescope --python X.Y for this image's Python"]
+
+
+def test_an_unsupported_python_is_a_one_line_error(capsys):
+    assert main(["--root", str(ROOT), "gradescope", "a1_backprop", "--python", "3.9"]) != 0
+    assert "--python 3.9: the course needs Python >= 3.11" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("script", ["setup.sh", "run_autograder"])
@@ -153,12 +202,6 @@ def test_scripts_are_valid_bash(bundle, tmp_path, script):
     (tmp_path / script).write_bytes(zipfile.ZipFile(bundle).read(script))
     result = subprocess.run(["bash", "-n", str(tmp_path / script)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-
-
-def test_setup_sh_installs_the_pinned_requirements_then_the_bundled_course(bundle):
-    setup = zipfile.ZipFile(bundle).read("setup.sh").decode()
-    pins, course = setup.index('pip install -r "$SOURCE/requirements.txt"'), setup.index('"$SOURCE/course"')
-    assert pins < course
 
 
 def test_the_solution_gets_full_marks_in_gradescope_format(graded):

@@ -3,10 +3,11 @@
 ``course gradescope ASSIGNMENT -o autograder.zip`` writes the zip Gradescope
 builds its grading image from:
 
-- ``setup.sh``: run once, as root, when Gradescope builds the image: a
-  virtual environment with the dependencies pinned to the versions installed
-  where the bundle was built (``requirements.txt``), then the course package
-  from the copy in the bundle;
+- ``setup.sh``: run once, as root, when Gradescope builds the image: the
+  image's Python (3.11 unless ``--python`` says otherwise; from apt if the base
+  image lacks it), a virtual environment with exactly the locked grading
+  dependencies (``requirements.txt``, see image_lock.py), then the course
+  package from the copy in the bundle;
 - ``run_autograder``: run for every submission; grades ``/autograder/submission``
   with the same engine as ``course grade`` (public and hidden tests, isolated
   workers) and writes ``/autograder/results/results.json``;
@@ -24,12 +25,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shlex
 import sys
 import tempfile
 import time
-import tomllib
 import traceback
 import zipfile
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core.config import GRADERS_DIR, Course, CourseConfigError, load_course
+from . import image_lock
 
 if TYPE_CHECKING:
     from ..classbook.inputs import SubmissionInput
@@ -45,8 +45,7 @@ if TYPE_CHECKING:
 ROOT_ENV = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
 COURSE_DIR = "course"              # the course's source copy inside the bundle
-REQUIREMENTS = "requirements.txt"
-GRADING_EXTRA = "instructor"  # grading needs TensorFlow (hidden oracles, a2/a3), nbformat (notebooks), ...
+REQUIREMENTS = "requirements.txt"  # the image's full lock (image_lock.py)
 SETUP = "setup.sh"
 RUN = "run_autograder"
 EXECUTABLE = 0o755
@@ -58,22 +57,34 @@ SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 class Bundle:
     path: Path
     members: tuple[str, ...]
-    requirements: tuple[str, ...]
-    unpinned: tuple[str, ...]  # dependencies not installed here, written with their range instead of a pin
+    python: tuple[int, int]    # the image's Python
+    lock: str                  # requirements.txt: every package, pinned, with hashes
+    unpinned: tuple[str, ...]  # direct dependencies not installed here: resolved from their range
 
 
 # --- building the bundle ------------------------------------------------------------------------
 
-def build_bundle(course: Course, assignment: str, target: Path) -> Bundle:
-    """Write the autograder zip for ``assignment`` to ``target`` (atomically)."""
+def build_bundle(course: Course, assignment: str, target: Path, python: str = image_lock.DEFAULT_PYTHON,
+                 lock: Path | None = None) -> Bundle:
+    """Write the autograder zip for ``assignment`` to ``target`` (atomically).
+
+    ``python``: the image's Python ("3.11"); ``lock``: an earlier bundle's
+    requirements.txt to install again instead of resolving a new lock.
+    """
     course.assignment(assignment)
     if not (course.root / "graders" / assignment).is_dir():
         raise CourseConfigError(f"no graders for {assignment!r}: {course.root / 'graders' / assignment} does not exist")
-    requirements, unpinned = pinned_requirements(course.root / "pyproject.toml")
+    pyproject = course.root / "pyproject.toml"
+    version = image_lock.parse_python(python, image_lock.min_python(pyproject))
+    unpinned: list[str] = []
+    if lock is not None:
+        locked = image_lock.read_lock(lock)
+    else:
+        extras = image_lock.grading_extras(image_lock.needs_tensorflow(course, assignment))
+        requirements, unpinned = image_lock.pinned_requirements(pyproject, extras)
+        locked = image_lock.resolve(requirements, version)
     files = course_files(course, assignment)
-    scripts = {SETUP: setup_script(sys.version_info[:2], _min_python(course.root / "pyproject.toml")),
-               RUN: run_script(assignment),
-               REQUIREMENTS: "".join(f"{line}\n" for line in requirements)}
+    scripts = {SETUP: setup_script(version), RUN: run_script(assignment), REQUIREMENTS: locked}
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
@@ -88,7 +99,7 @@ def build_bundle(course: Course, assignment: str, target: Path) -> Bundle:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return Bundle(target, tuple([*scripts, *sorted(files)]), tuple(requirements), tuple(unpinned))
+    return Bundle(target, tuple([*scripts, *sorted(files)]), version, locked, tuple(unpinned))
 
 
 def course_files(course: Course, assignment: str) -> dict[str, Path]:
@@ -120,48 +131,6 @@ def course_files(course: Course, assignment: str) -> dict[str, Path]:
     return files
 
 
-def pinned_requirements(pyproject: Path) -> tuple[list[str], list[str]]:
-    """The project's dependencies pinned to the versions installed here, and those that are not installed.
-
-    Names come from pyproject.toml (not the installed metadata, which is stale
-    until the next ``pip install -e .``); versions from importlib.metadata: the
-    image gets what the graders were tested with.
-    """
-    from importlib.metadata import PackageNotFoundError, version
-
-    from packaging.requirements import Requirement
-
-    from ..core.dependencies import project_requirements
-
-    try:
-        dependencies = project_requirements(pyproject, (GRADING_EXTRA,))
-    except (OSError, KeyError, tomllib.TOMLDecodeError) as err:
-        raise CourseConfigError(f"cannot read [project].dependencies from {pyproject}: {err}") from None
-    pinned, unpinned = [], []
-    for line in dependencies:
-        requirement = Requirement(line)
-        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
-        marker = f"; {requirement.marker}" if requirement.marker else ""
-        if requirement.marker and not requirement.marker.evaluate():
-            pinned.append(line)  # another platform's (TensorFlow's macOS/arm64 name): pip skips it there
-            continue
-        try:
-            pinned.append(f"{requirement.name}{extras}=={version(requirement.name)}{marker}")
-        except PackageNotFoundError:
-            pinned.append(line)
-            unpinned.append(requirement.name)
-    return pinned, unpinned
-
-
-def _min_python(pyproject: Path) -> tuple[int, int]:
-    try:
-        spec = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"].get("requires-python", "")
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
-        spec = ""
-    found = re.search(r">=\s*(\d+)\.(\d+)", spec)
-    return (int(found.group(1)), int(found.group(2))) if found else (3, 11)
-
-
 def _add(bundle: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
     info = zipfile.ZipInfo(name, FIXED_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -169,48 +138,43 @@ def _add(bundle: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
     bundle.writestr(info, data)
 
 
-def setup_script(python: tuple[int, int], min_python: tuple[int, int]) -> str:
-    """``python``: the version the pins were made with, preferred (wheels exist for it); else any >= min."""
-    major, minor = min_python
+def setup_script(python: tuple[int, int]) -> str:
+    """setup.sh: the image's Python (from apt when the base image lacks it), then the lock, then the course."""
     wanted = f"python{python[0]}.{python[1]}"
-    candidates = " ".join(dict.fromkeys([wanted, "python3", "python3.13", "python3.12", f"python{major}.{minor}"]))
+    image = image_lock.base_image(python)
     return f"""#!/usr/bin/env bash
-# Gradescope runs this once, as root, when it builds the autograder image.
-# A virtual environment with the pinned dependencies ({REQUIREMENTS}, pinned under
-# {wanted}), then the course package from the copy in this bundle (--no-deps: the pins decide).
+# Gradescope runs this once, as root, when it builds the autograder image: {wanted}
+# (from apt if the base image lacks it), a virtual environment with exactly the locked
+# dependencies ({REQUIREMENTS}: versions and hashes, resolved for {wanted} on manylinux
+# x86_64), then the course package from the copy in this bundle (--no-deps: the lock decides).
 set -euo pipefail
 SOURCE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
 ROOT="${{{ROOT_ENV}:-{DEFAULT_ROOT}}}"
 VENV="$ROOT/venv"
+export DEBIAN_FRONTEND=noninteractive
 
-find_python() {{
-  local candidate
-  for candidate in {candidates}; do
-    if command -v "$candidate" >/dev/null 2>&1 &&
-       "$candidate" -c 'import sys; sys.exit(sys.version_info < ({major}, {minor}))' 2>/dev/null; then
-      command -v "$candidate"
-      return 0
-    fi
-  done
-  return 1
+apt_install() {{
+  command -v apt-get >/dev/null 2>&1 || return 1
+  [ -n "${{APT_UPDATED:-}}" ] || {{ apt-get update -qq && APT_UPDATED=1; }} || return 1
+  apt-get install -y -qq --no-install-recommends "$@"
 }}
 
-apt-get update
-PYTHON="$(find_python || true)"
-if [ -z "$PYTHON" ]; then
-  apt-get install -y --no-install-recommends {wanted} {wanted}-venv
-  PYTHON="$(find_python)"
+if ! command -v {wanted} >/dev/null 2>&1; then
+  apt_install {wanted} {wanted}-venv || {{
+    echo "setup.sh: {wanted} is not in this image and apt cannot install it: choose the {image} base image, or build the bundle with course gradescope --python X.Y for this image's Python" >&2
+    exit 1
+  }}
 fi
-if ! "$PYTHON" -m venv --clear "$VENV"; then
-  apt-get install -y --no-install-recommends "$(basename "$PYTHON")-venv"
+PYTHON="$(command -v {wanted})"
+if ! "$PYTHON" -m venv --clear "$VENV" >/dev/null 2>&1; then
+  apt_install {wanted}-venv
   "$PYTHON" -m venv --clear "$VENV"
 fi
 # Optional: workers run in a bubblewrap sandbox when the container allows it.
-apt-get install -y --no-install-recommends bubblewrap || echo "no bubblewrap: workers run with process limits only"
+apt_install bubblewrap || echo "no bubblewrap: workers run with process limits and self-confinement only"
 
-"$VENV/bin/python" -m pip install --upgrade pip
-"$VENV/bin/python" -m pip install -r "$SOURCE/{REQUIREMENTS}"
-"$VENV/bin/python" -m pip install --no-deps -e "$SOURCE/{COURSE_DIR}"
+"$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r "$SOURCE/{REQUIREMENTS}"
+"$VENV/bin/python" -m pip install --quiet --no-deps -e "$SOURCE/{COURSE_DIR}"
 "$VENV/bin/python" -c 'import graders.engine.platforms.gradescope, numpy, pytest'
 """
 
@@ -375,16 +339,23 @@ def register(commands) -> None:
     parser = commands.add_parser("gradescope", help="build a Gradescope autograder zip for an assignment")
     parser.add_argument("assignment")
     parser.add_argument("--output", "-o", default="autograder.zip", help="the zip to write (default: autograder.zip)")
+    parser.add_argument("--python", default=image_lock.DEFAULT_PYTHON,
+                        help=f"the image's Python (default: {image_lock.DEFAULT_PYTHON}, which Gradescope's default "
+                             "Ubuntu 22.04 image gets from apt)")
+    parser.add_argument("--lock", type=Path, help="install this earlier bundle's requirements.txt instead of "
+                                                  "resolving a new lock (the same image again)")
     parser.set_defaults(handler=_cli)
 
 
 def _cli(course: Course, args, console) -> int:
-    bundle = build_bundle(course, args.assignment, Path(args.output))
-    console.print(f"Wrote {bundle.path} ({len(bundle.members)} files). Upload it as the assignment's "
-                  "autograder (Configure Autograder → Zip file upload).", highlight=False)
+    bundle = build_bundle(course, args.assignment, Path(args.output), args.python, args.lock)
+    packages = sum(1 for line in bundle.lock.splitlines() if "==" in line)
+    console.print(f"Wrote {bundle.path} ({len(bundle.members)} files; Python {bundle.python[0]}.{bundle.python[1]}, "
+                  f"{packages} locked packages). Upload it as the assignment's autograder "
+                  "(Configure Autograder → Zip file upload).", highlight=False)
     for name in bundle.unpinned:
-        console.print(f"[yellow]warning:[/yellow] {name} is not installed here; requirements.txt keeps "
-                      "its range instead of a pin", markup=True)
+        console.print(f"[yellow]warning:[/yellow] {name} is not installed here; the lock has the newest "
+                      "version its range allows", markup=True)
     return 0
 
 
