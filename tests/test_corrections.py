@@ -227,3 +227,17 @@ def test_course_adjust_appends_a_checked_row_and_refuses_an_unknown_student(root
     assert "no graded submission 'bne'" in said
     assert "cannot set Relu to 9: it is worth 2" in said
     assert (root / "adjustments.csv").read_text().count("\n") == 2, "a refused adjustment writes nothing"
+
+
+def test_a_late_submission_with_no_points_gets_no_plus_zero_penalty_line(root, graded):
+    toml = root / "course.toml"
+    toml.write_text(toml.read_text().replace(
+        "[assignments.a1_backprop.tolerances]",
+        "[assignments.a1_backprop.late]\ndue = 2026-03-01T23:59:00Z\npenalty_per_day = 10\n\n"
+        "[assignments.a1_backprop.tolerances]"))
+    (root / "submission-times.csv").write_text("assignment,submission,submitted_at\n"
+                                               "a1_backprop,ben,2026-03-03T00:16:00Z\n")
+    course = load_course(root)
+    outcome = Corrections(course, "a1_backprop").apply(json.loads((graded / "ben" / "report.json").read_text()))
+    assert outcome.lateness.days == 2 and outcome.late_penalty == 0 and outcome.lines == []
+    assert gradebook_rows(course, graded)["ben"]["corrections"] == ""

@@ -7,6 +7,7 @@ import pytest
 
 from graders.engine.classbook.batch import grade_batch
 from graders.engine.classbook.inputs import SubmissionInput
+from graders.engine.core.results import points
 from graders.engine.reporting.reports import CLASS_REPORT_HTML, FEEDBACK_HTML, write_class_report, write_feedback
 from tests.conftest import ROOT
 
@@ -92,3 +93,65 @@ def test_a2_feedback_draws_the_decision_boundary_of_the_students_weights(course,
     figures = [p for t in report.tests for p in t.plots]
     assert [f["kind"] for f in figures] == ["field"] and figures[0]["boundary"] == [-1.0, 0.5]
     assert "Your model&#39;s output over the unit square" in student_page(report)
+
+
+def corrected_outcomes(reports) -> dict:
+    """Every submission with a long-reasoned adjustment and a late penalty: the widest correction columns."""
+    from graders.engine.classbook.corrections import Line, Outcome
+
+    outcomes = {}
+    for report in reports:
+        exercises = {e.name: e.score for e in report.exercises}
+        exercises["Relu"] = 2.0
+        lines = [Line("Relu", 2.0 - report.exercises[2].score,
+                      "the hidden test's tolerance was too tight for float32 inputs; regraded by hand after an email"),
+                 Line("", -2.3, "Late penalty: handed in 2026-03-03 00:16 UTC, due 2026-03-02 23:59 UTC; "
+                                "1 day late, 10% of 23 points")]
+        outcomes[report.submission] = Outcome(report.submission, report.score, report.max_score, exercises,
+                                              adjustment=lines[0].change, late_penalty=2.3, lines=lines)
+    return outcomes
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_class_report_with_corrections_fits_1280_px_and_sorts_from_the_keyboard(graded, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from graders.engine.reporting.reports import class_page, load_reports
+
+    reports = load_reports(graded)
+    assert reports[0].exercises[2].name == "Relu"
+    page = tmp_path / CLASS_REPORT_HTML
+    page.write_text(class_page(reports, outcomes=corrected_outcomes(reports)))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.goto(page.as_uri())
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 1280
+        heights = tab.eval_on_selector_all("#students tbody tr", "rows => rows.map(r => r.getBoundingClientRect().height)")
+        assert max(heights) < 3 * min(heights) + 1 and max(heights) < 80, heights  # no row wraps to many lines
+
+        total = tab.locator("#students th:nth-child(2)")
+        total.locator("button").focus()
+        tab.keyboard.press("Enter")
+        assert total.get_attribute("aria-sort") == "descending"
+        totals = tab.eval_on_selector_all("#students tbody tr td:nth-child(2)", "cells => cells.map(c => +c.textContent)")
+        assert totals == sorted(totals, reverse=True)
+        tab.keyboard.press("Space")
+        assert total.get_attribute("aria-sort") == "ascending"
+        assert tab.locator("#sort-status").inner_text() == "Sorted by Total, ascending."
+        tab.keyboard.press("Shift+Tab")
+        tab.keyboard.press("Enter")  # the Submission column: by name
+        assert tab.locator("#students th:nth-child(1)").get_attribute("aria-sort") == "descending"
+        assert total.get_attribute("aria-sort") == "none"
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / "class-report-corrected.png"), full_page=True)
+        browser.close()
+
+
+def test_a_corrected_exercise_shows_its_final_points_with_the_correction_beside(graded):
+    from graders.engine.reporting.reports import load_reports, student_page
+
+    report = next(r for r in load_reports(graded) if r.exercises[2].score < 2)
+    page = student_page(report, outcome=corrected_outcomes([report])[report.submission])
+    relu = page.split("<td>Relu</td>")[1].split("</tr>")[0]
+    assert "2 / 2" in relu and f"(autograded {points(report.exercises[2].score)}, corrected: see below)" in relu

@@ -118,7 +118,8 @@ class Corrections:
             subtotal = sum(outcome.exercises.values())
             penalty = round(min(self.max_points * lateness.percent / 100, subtotal), 4)
             outcome.late_penalty = penalty
-            outcome.lines.append(Line("", -penalty, self._late_reason(lateness)))
+            if penalty > 0:  # late with nothing to take (0 points): no "+0" line
+                outcome.lines.append(Line("", -penalty, self._late_reason(lateness)))
 
     def _late_reason(self, lateness: Lateness) -> str:
         def local(moment: dt.datetime) -> str:
