@@ -130,14 +130,19 @@ def test_an_adjustment_for_an_unknown_student_is_an_error_and_nothing_is_written
     assert (out / "ben" / "feedback.md").read_text() == before
 
 
-def test_a_late_penalty_is_its_own_line_after_adjustments(root, graded, tmp_path):
+def with_late_policy(root: Path, submitted: str) -> None:
+    """a1 due 2026-03-01T23:59Z, 15 minutes of grace, 10% a day up to 30%; ``submitted``: who handed in 2026-03-03T00:16Z."""
     toml = root / "course.toml"
     toml.write_text(toml.read_text().replace(
         "[assignments.a1_backprop.tolerances]",
         "[assignments.a1_backprop.late]\ndue = 2026-03-01T23:59:00Z\ngrace_minutes = 15\npenalty_per_day = 10\n"
         "max_penalty = 30\n\n[assignments.a1_backprop.tolerances]"))
     (root / "submission-times.csv").write_text("assignment,submission,submitted_at\n"
-                                               "a1_backprop,ada,2026-03-03T00:16:00Z\n")
+                                               f"a1_backprop,{submitted},2026-03-03T00:16:00Z\n")
+
+
+def test_a_late_penalty_is_its_own_line_after_adjustments(root, graded, tmp_path):
+    with_late_policy(root, "ada")
     (root / "extensions.csv").write_text("assignment,submission,extension,reason\na1_backprop,ada,1d,ill\n")
     course = with_adjustments(root, "a1_backprop,ada,Relu,subtract,1,shared code,\n")
     row = gradebook_rows(course, graded)["ada"]
@@ -230,13 +235,7 @@ def test_course_adjust_appends_a_checked_row_and_refuses_an_unknown_student(root
 
 
 def test_a_late_submission_with_no_points_gets_no_plus_zero_penalty_line(root, graded):
-    toml = root / "course.toml"
-    toml.write_text(toml.read_text().replace(
-        "[assignments.a1_backprop.tolerances]",
-        "[assignments.a1_backprop.late]\ndue = 2026-03-01T23:59:00Z\npenalty_per_day = 10\n\n"
-        "[assignments.a1_backprop.tolerances]"))
-    (root / "submission-times.csv").write_text("assignment,submission,submitted_at\n"
-                                               "a1_backprop,ben,2026-03-03T00:16:00Z\n")
+    with_late_policy(root, "ben")
     course = load_course(root)
     outcome = Corrections(course, "a1_backprop").apply(json.loads((graded / "ben" / "report.json").read_text()))
     assert outcome.lateness.days == 2 and outcome.late_penalty == 0 and outcome.lines == []
