@@ -67,3 +67,11 @@ def test_the_uses_note_leaves_out_what_the_check_never_called(make_submission, g
     report = grade(make_submission("a1_backprop", patches), "a1_backprop", isolation=isolation)
     net = [t for t in report.tests if t.exercise == "MultiLayerNet" and not t.passed]
     assert net and not any("Tanh" in t.feedback for t in net), [t.feedback for t in net]
+
+
+@pytest.mark.parametrize("isolation", ["local", "worker"])
+def test_a_layer_instance_shared_by_two_layers_is_named(make_submission, grade, isolation):
+    report = grade(make_submission("a1_backprop", mistake("one Relu instance shared by every hidden layer")),
+                   isolation=isolation)
+    text = feedback_of(report, "MultiLayerNet")
+    assert "net.layers uses one Relu object twice, as 'Activation1' and 'Activation2'" in text

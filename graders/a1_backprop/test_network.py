@@ -1,11 +1,14 @@
 """MultiLayerNet: params, predict, loss, accuracy and gradient by backpropagation."""
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
+from graders.engine.core.errors import StudentCrash, StudentError, StudentTimeout
 from graders.engine.grading.compare import CheckFailed, expect, expect_close, expect_gradient, expect_scalar
 from graders.engine.grading.answers import Answers
-from graders.engine.isolation.student import set_inplace
+from graders.engine.isolation.student import StudentObject, same_object, set_inplace
 
 from . import oracles
 
@@ -26,6 +29,38 @@ def build(student, sizes, activation, rng):
     for key, value in params.items():
         set_inplace(net, "params", key, value)
     return net, params, initial
+
+
+def shared_layers(net):
+    """Feedback when net.layers holds one layer object twice, else None."""
+    try:
+        layers = net.layers
+    except StudentError:
+        return None
+    items = list(layers.items()) if isinstance(layers, dict) else \
+        list(enumerate(layers)) if isinstance(layers, (list, tuple)) else []
+    for i, (first, layer) in enumerate(items):
+        for second, other in items[i + 1:]:
+            if isinstance(layer, StudentObject) and same_object(layer, other):
+                return (f"net.layers uses one {layer.type_name.rpartition('.')[2]} object twice, as {first!r} and "
+                        f"{second!r}. A layer keeps what its forward pass saw for its backward pass, so each "
+                        "layer of the net needs an instance of its own.")
+    return None
+
+
+@contextmanager
+def naming_shared_layers(net):
+    """A failure of a net that shares a layer instance between two layers names that cause."""
+    try:
+        yield
+    except (StudentTimeout, StudentCrash):
+        raise  # the worker is gone: nothing left to inspect
+    except (StudentError, CheckFailed):
+        shared = shared_layers(net)
+        if shared:
+            raise CheckFailed(shared + "\nThis looks like a known mistake: one layer instance shared by two "
+                                       "layers.") from None
+        raise
 
 
 def check_param_shapes(got, expected):
@@ -111,7 +146,8 @@ def test_gradient_matches_finite_differences(student, rng, tol, sizes, activatio
     """gradient(x, t) matches the numerical gradient of the loss for every parameter"""
     net, params, _ = build(student, sizes, activation, rng)
     x, labels = rng.normal(size=(5, sizes[0])), rng.integers(0, sizes[2], size=5)
-    grads = net.gradient(x.copy(), labels.copy())
+    with naming_shared_layers(net):
+        grads = net.gradient(x.copy(), labels.copy())
     expect(isinstance(grads, dict) and sorted(grads) == sorted(params),
            f"gradient should return a dict with keys {sorted(params)}, got "
            f"{sorted(grads) if isinstance(grads, dict) else type(grads).__name__}.")
@@ -141,7 +177,8 @@ def test_random_network_against_tensorflow(student, rng, tol, activation):
     net, params, _ = build(student, sizes, activation, rng)
     x = rng.normal(size=(7, sizes[0]))
     labels = rng.integers(0, sizes[2], size=len(x))
-    grads = net.gradient(x, labels)  # first: unfinished code needs no TensorFlow
+    with naming_shared_layers(net):
+        grads = net.gradient(x, labels)  # first: unfinished code needs no TensorFlow
     tf = tensorflow()
     variables = {k: tf.Variable(v) for k, v in params.items()}
     act = tf.nn.relu if activation == "relu" else tf.tanh

@@ -90,6 +90,11 @@ MISTAKES = [
              Patch(N, "        for layer in self.layers.values():\n            x = layer.forward(x)",
                    "        x = x.astype(np.float32)\n"
                    "        for layer in self.layers.values():\n            x = layer.forward(x)"))),
+    Mistake("one Relu instance shared by every hidden layer", "MultiLayerNet", "one Relu object twice",
+            (Patch(N, "        rng = np.random.default_rng(seed)\n",
+                   "        rng = np.random.default_rng(seed)\n        shared = Relu()\n"),
+             Patch(N, "self.layers[f\"Activation{i}\"] = activations[activation]()",
+                   "self.layers[f\"Activation{i}\"] = shared if activation == \"relu\" else Tanh()"))),
     Mistake("accuracy as a count", "MultiLayerNet", "return the fraction",
             (Patch(N, "return float(np.mean(predicted == t))", "return int(np.sum(predicted == t))"),)),
     Mistake("params rebound instead of updated in place", "train", "update in place",

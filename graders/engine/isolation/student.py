@@ -36,6 +36,7 @@ class Backend(Protocol):
     def type_names(self, target: Any) -> list[str]: ...
     def set_deadline(self, seconds: float | None) -> None: ...
     def take_calls(self) -> list[str]: ...
+    def same(self, a: Any, b: Any) -> bool: ...
     def close(self) -> None: ...
 
 
@@ -81,6 +82,12 @@ def set_inplace(obj: StudentObject, attr: str, key: str, value: Any) -> None:
     layers on the old weights, so graders always write in place.
     """
     obj._backend.set_inplace(obj._target, attr, key, value)
+
+
+def same_object(a: Any, b: Any) -> bool:
+    """Are two of the student's values one and the same object (``a is b`` where they live)?"""
+    return (isinstance(a, StudentObject) and isinstance(b, StudentObject) and a._backend is b._backend
+            and a._backend.same(a._target, b._target))
 
 
 class Submission:
@@ -198,6 +205,9 @@ class LocalBackend:
     def take_calls(self) -> list[str]:
         """The submission's functions and classes that ran since the last take (see isolation.calls)."""
         return self._calls.take()
+
+    def same(self, a: Any, b: Any) -> bool:
+        return a is b
 
     def close(self) -> None:
         for name in [n for n, m in sys.modules.items()

@@ -118,6 +118,7 @@ class _Server:
         self.output_bytes = output_bytes
         self.objects: dict[int, Any] = {}
         self.next_id = 1
+        self.handle_ids: dict[int, int] = {}  # id(obj) -> its handle's id
         self.calls = CallRecorder(directory)
 
     def run(self) -> None:
@@ -161,9 +162,13 @@ class _Server:
                 sys.stdout = sys.stderr = _Discard()
 
     def handle(self, obj: Any) -> Handle:
-        self.objects[self.next_id] = obj
-        self.next_id += 1
-        return Handle(self.next_id - 1, type_names(obj)[0])
+        """One handle per object, so the judge can tell one object used twice (a shared layer)."""
+        known = self.handle_ids.get(id(obj))  # id() is stable: self.objects keeps obj alive
+        if known is None:
+            known = self.handle_ids[id(obj)] = self.next_id
+            self.objects[self.next_id] = obj
+            self.next_id += 1
+        return Handle(known, type_names(obj)[0])
 
     def resolve(self, value: Any) -> Any:
         return map_leaves(lambda v: self.objects[v.id] if isinstance(v, Handle) else v, value)

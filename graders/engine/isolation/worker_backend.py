@@ -51,6 +51,7 @@ from ..core.errors import (GraderFailure, OutputLimit, StudentCrash, StudentErro
 OUTPUT_FILE = "output.txt"  # in the scratch folder: what the student's code printed, capped at limits.output_kb
 STARTUP_SECONDS = 180.0  # a spawned worker importing Keras on a loaded machine; never charged to the student
 
+
 @dataclass(frozen=True)
 class Ref:
     """A handle plus the worker generation it belongs to: handles die with their worker."""
@@ -321,6 +322,9 @@ class WorkerBackend:
     def set_deadline(self, seconds: float | None) -> None:
         """Give the next test ``seconds`` of the student's code's time (None: no per-test limit)."""
         self._test_left = seconds
+
+    def same(self, a: Any, b: Any) -> bool:
+        return isinstance(a, Ref) and isinstance(b, Ref) and a == b
 
     def take_calls(self) -> list[str]:
         """The submission's functions and classes that ran since the last take (see isolation.calls)."""
