@@ -26,9 +26,10 @@ ICONS = {"passed": "✅", "not-graded": "⚠️"}  # not graded: the grader fail
 class ExerciseResult:
     """Shows as a table in Jupyter; its plain value is the points (nbgrader's partial credit)."""
 
-    def __init__(self, exercise: dict, tests: list[dict]) -> None:
+    def __init__(self, exercise: dict, tests: list[dict], notes: list[str] | None = None) -> None:
         self.exercise = exercise
         self.tests = tests
+        self.notes = notes or []  # about the files, before any check (e.g. a cell re-run with -a)
         self.points = float(exercise["score"])
 
     def __float__(self) -> float:
@@ -43,13 +44,16 @@ class ExerciseResult:
             f"<tr><td>{ICONS.get(t['status'], '❌')}</td><td>{html.escape(t['title'])}</td>"
             f"<td><pre style='white-space:pre-wrap;margin:0'>{html.escape(t['feedback'])}</pre></td></tr>"
             for t in self.tests)
-        return (f"<b>{html.escape(e['name'])}: {e['score']:g} / {e['max_score']:g} points</b> "
+        notes = "".join(f"<p style='border-left:4px solid #c80;padding:4px 8px'>{html.escape(n)}</p>"
+                        for n in self.notes)
+        return (notes + f"<b>{html.escape(e['name'])}: {e['score']:g} / {e['max_score']:g} points</b> "
                 f"({e['passed']} of {e['total']} checks passed)"
                 f"<table><tr><th></th><th>check</th><th>feedback</th></tr>{rows}</table>")
 
     def __str__(self) -> str:
         e = self.exercise
-        lines = [f"{e['name']}: {e['score']:g} / {e['max_score']:g} points ({e['passed']} of {e['total']} checks passed)"]
+        lines = [*self.notes,
+                 f"{e['name']}: {e['score']:g} / {e['max_score']:g} points ({e['passed']} of {e['total']} checks passed)"]
         lines += [f"  {'ok ' if t['status'] == 'passed' else 'FAIL'} {t['title']}" +
                   (f"\n       {t['feedback']}" if t["feedback"] else "") for t in self.tests]
         return "\n".join(lines)
@@ -57,14 +61,21 @@ class ExerciseResult:
 
 def check(assignment: str, exercise: str, folder: str | os.PathLike = ".") -> ExerciseResult:
     """Grade one exercise of the files in ``folder`` (default: the notebook's folder)."""
+    from graders.engine.authoring.notebooks import rerun_notes
+    from graders.engine.core.config import load_course
+
     submission = Path(folder).resolve()
+    spec = load_course(_course_root()).assignment(assignment)
+    if exercise not in spec.exercises:
+        raise KeyError(f"{assignment} has no exercise {exercise!r}")
     # Under nbgrader's autograde the hidden tests count too, as in `course grade`.
     hidden = os.environ.get("NBGRADER_EXECUTION") == "autograde"
-    report = _ask(assignment, submission, "all" if hidden else "public", exercise)
+    # the exercises this one uses run too, so a failure can say "uses your X, which fails its own checks"
+    wanted = ",".join([exercise, *spec.exercises[exercise].uses])
+    report = _ask(assignment, submission, "all" if hidden else "public", wanted)
     found = [e for e in report["exercises"] if e["name"] == exercise]
-    if not found:
-        raise KeyError(f"{assignment} has no exercise {exercise!r}")
-    return ExerciseResult(found[0], [t for t in report["tests"] if t["exercise"] == exercise])
+    return ExerciseResult(found[0], [t for t in report["tests"] if t["exercise"] == exercise],
+                          rerun_notes(submission, spec.files))
 
 
 class VariantNote:

@@ -176,6 +176,7 @@ def _release(course, args, console: Console) -> int:
 def _check(course, args, console: Console) -> int:
     from .grading.runner import GraderRunError, RunOptions, run_graders
     from .grading.variants import describe
+    from .classbook.inputs import notebook_beside
     from .reporting.view import show_check
 
     course.assignment(args.assignment)
@@ -196,6 +197,9 @@ def _check(course, args, console: Console) -> int:
         Console(stderr=True).print(Text(f"error: not graded (grader error): {err}"), soft_wrap=True)
         return 1
     show_check(console, report, plain=args.plain)
+    beside = notebook_beside(folder, course.assignment(args.assignment).files)
+    if beside:
+        console.print(Text(f"Note: {beside}"), soft_wrap=True)
     variant = describe(course, args.assignment, args.student, folder)
     if variant:
         console.print(variant, highlight=False, markup=False, soft_wrap=True)

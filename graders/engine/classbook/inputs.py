@@ -143,7 +143,8 @@ class Inputs:
         folder = submission.folder
         notebooks = self._notebooks(folder)
         if any((folder / name).exists() for name in self.assignment.files) or not notebooks:
-            return submission
+            beside = notebook_beside(folder, self.assignment.files)
+            return replace(submission, notes=(*submission.notes, beside)) if beside else submission
         preferred = [p for p in notebooks if p.stem == self.assignment.name]
         if len(notebooks) > 1 and not preferred:
             raise NotebookError(f"your submission holds several notebooks ({', '.join(p.name for p in notebooks)}); "
@@ -188,6 +189,26 @@ class Inputs:
             if self._holds_files(candidate):
                 return candidate
         return folder
+
+
+def notebook_beside(folder: Path, files: tuple[str, ...]) -> str | None:
+    """Which files are graded when a notebook sits beside them, and a warning when it is newer.
+
+    The .py files come first: a filled notebook next to untouched stubs would
+    otherwise score 0 with nothing saying that the notebook was not read.
+    """
+    notebooks = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+    present = [folder / name for name in files if (folder / name).is_file()]
+    if not notebooks or not present:
+        return None
+    text = (f"Graded {', '.join(p.name for p in present)}; {notebooks[0].name} beside them was not graded "
+            "(when both are there, the .py files count).")
+    newest = max(p.stat().st_mtime for p in present)
+    newer = [p for p in notebooks if p.stat().st_mtime > newest]
+    if newer:
+        text += (f" {newer[0].name} was changed after them: if your work is in the notebook, run its cells "
+                 "(they write these files), or hand in the notebook without the .py files.")
+    return text
 
 
 def _check_members(bundle: zipfile.ZipFile, archive: Path) -> None:

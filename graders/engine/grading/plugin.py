@@ -45,7 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="public: self-check tests only; all: add the hidden tests")
     group.addoption("--seed", type=int, default=None,
                     help="seed for hidden randomized tests (default: from the submission's name)")
-    group.addoption("--exercise", default=None, help="grade only this exercise (a notebook's check cell)")
+    group.addoption("--exercise", default=None,
+                    help="grade only this exercise, or these (comma-separated; a notebook's check cell)")
     group.addoption("--submission-name", default=None,
                     help="the student's name (default: the submission folder's name)")
     group.addoption("--student-id", action="append", default=[],
@@ -99,7 +100,7 @@ class GradingSession:
         for item in items:
             hidden = item.get_closest_marker("hidden") is not None
             marker = item.get_closest_marker("exercise")
-            other = only is not None and (marker is None or marker.args[0] != only)
+            other = only is not None and (marker is None or marker.args[0] not in only.split(","))
             (drop if other or hidden and config.getoption("visibility") == "public" else keep).append(item)
             if item.get_closest_marker("exercise") is None and item in graded:
                 raise pytest.UsageError(f"{item.nodeid}: grader tests need @pytest.mark.exercise(name)")
