@@ -72,6 +72,6 @@ def test_the_uses_note_leaves_out_what_the_check_never_called(make_submission, g
 @pytest.mark.parametrize("isolation", ["local", "worker"])
 def test_a_layer_instance_shared_by_two_layers_is_named(make_submission, grade, isolation):
     report = grade(make_submission("a1_backprop", mistake("one Relu instance shared by every hidden layer")),
-                   isolation=isolation)
+                   "a1_backprop", isolation=isolation)
     text = feedback_of(report, "MultiLayerNet")
     assert "net.layers uses one Relu object twice, as 'Activation1' and 'Activation2'" in text
