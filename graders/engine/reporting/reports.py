@@ -133,8 +133,13 @@ def class_page(reports: list[Report], similarity_page: str | None = None,
         full=sum(final[r.submission] >= r.max_score for r in graded),
         totals_uri=totals_histogram(totals, reports[0].max_score),
         exercises_uri=score_distributions(exercises, scores, maxima),
-        mistakes=mistakes.most_common(15), incidents=sorted(set(incidents)), columns=columns, rows=rows,
+        mistakes=_most_common(mistakes, 15), incidents=sorted(set(incidents)), columns=columns, rows=rows,
         similarity_page=similarity_page, similarity_stale=similarity_stale, mistakes_page=mistakes_page, css=(TEMPLATES / "base.css").read_text(encoding="utf-8"))
+
+
+def _most_common(counts: Counter, limit: int) -> list[tuple[tuple[str, str], int]]:
+    """Most frequent first; ties by exercise and name, so the page is the same under any hash seed."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 def _row(report: Report, total_points: float) -> list[str]:
