@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -15,7 +16,7 @@ from graders.engine.classbook.batch import grade_batch
 from graders.engine.cli import main
 from graders.engine.core.config import CourseConfigError
 from graders.engine.classbook.inputs import SubmissionInput
-from graders.engine.classbook.shards import Shard, parse_shard
+from graders.engine.classbook.shards import Shard, parse_shard, rerun_commands, write_manifest
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "tests" / "samples" / "a1_backprop"
@@ -102,8 +103,10 @@ def test_a_shard_killed_halfway_is_rerun_alone_and_loses_nothing(class_folder, u
     done = {n: (out / n / "report.json").stat().st_mtime_ns for n in mine if (out / n / "report.json").exists()}
     assert 1 <= len(done) < len(mine)
 
-    assert main(["merge", str(out)]) == 2  # refused, and says which shard to rerun
-    assert "shard 1/2 of a1_backprop did not finish" in capsys.readouterr().err.replace("\n", " ")
+    assert main(["merge", str(out)]) == 2  # refused, and says which shard to rerun, with its exact line
+    said = capsys.readouterr().err.replace("\n", " ")
+    assert "shard 1/2 of a1_backprop did not finish" in said
+    assert f"`cd {ROOT} && course {shlex.join(grade_command(class_folder, out, '--shard', '1/2')[3:])}`" in said
 
     again = subprocess.run(grade_command(class_folder, out, "--shard", "1/2"), cwd=ROOT, env=ENV, timeout=600)
     assert again.returncode == 0
@@ -128,3 +131,17 @@ def test_a_submission_graded_differently_in_two_folders_is_refused(unsharded, tm
     report.write_text(report.read_text().replace('"score": 23', '"score": 22', 1))
     assert main(["merge", str(tmp_path / "a"), str(tmp_path / "b")]) == 2
     assert "ada is graded differently" in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_a_shard_that_never_started_is_rerun_with_a_sibling_s_line_and_its_own_shard(tmp_path):
+    write_manifest(tmp_path, "a1_backprop", Shard(1, 3), [], finished=True,
+                   command="cd /data && course grade subs -a a1_backprop -o out --shard 1/3 -q")
+    assert rerun_commands(tmp_path, "a1_backprop", ["2/3", "3/3"]) == [
+        "cd /data && course grade subs -a a1_backprop -o out --shard 2/3 -q",
+        "cd /data && course grade subs -a a1_backprop -o out --shard 3/3 -q"]
+
+
+def test_the_scheduler_s_rerun_line_is_used_when_it_gives_one(tmp_path):
+    template = "/srv/templates/slurm/submit.sh --rerun {index}"
+    assert rerun_commands(tmp_path, "a1_backprop", ["3/8"], template) == ["/srv/templates/slurm/submit.sh --rerun 3"]
+

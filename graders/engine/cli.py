@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import sys
 import time
@@ -21,6 +22,7 @@ from .isolation import devices
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed: a shard's manifest records it
     _printable_streams()
     console = Console(stderr=False, markup=False)  # paths, names and feedback print literally
     previous = signal.signal(signal.SIGTERM, _terminated)
@@ -314,7 +316,7 @@ def _grade_inputs(course, args, console: Console, shard) -> int:
         with inputs:
             result = grade_batch(course, args.assignment, submissions, out, jobs=max(1, args.jobs),
                                  force=args.force, seed=args.seed, unreadable=inputs.problems, shard=shard,
-                                 on_done=on_done)
+                                 on_done=on_done, command=_as_typed(args) if shard else "")
     if not args.quiet:
         import json
 
@@ -370,11 +372,18 @@ def _warn_unknown_late_times(course, assignment: str, out: Path, names: list[str
             highlight=False)
 
 
+def _as_typed(args) -> str:
+    """This command as a line to paste into a shell in any folder."""
+    return f"cd {shlex.quote(os.getcwd())} && course {shlex.join(args.argv)}"
+
+
 def _merge(course, args, console: Console) -> int:
     from .classbook.shards import merge
     from .reporting.publish import publish
 
-    merged = merge(course, [Path(o) for o in args.outs], args.assignment, args.partial)
+    # COURSE_RERUN: the scheduler's rerun line for the message about an unfinished shard (see shards.py)
+    merged = merge(course, [Path(o) for o in args.outs], args.assignment, args.partial,
+                   rerun=os.environ.get("COURSE_RERUN"))
     published = publish(course, merged.assignment, Path(args.outs[0]), class_report=True)
     if merged.missing:
         console.print(f"[yellow]partial:[/yellow] shard {', '.join(merged.missing)} did not finish", markup=True)

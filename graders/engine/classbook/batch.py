@@ -50,20 +50,21 @@ def already_graded(out: Path, name: str, print_: str) -> bool:
 def grade_batch(course: Course, assignment: str, submissions: list[SubmissionInput], out: Path, *,
                 jobs: int = 1, force: bool = False, seed: int | None = None,
                 unreadable: dict[str, str] | None = None, shard: Shard | None = None,
-                on_done: Callable[[str, str], None] | None = None) -> BatchResult:
+                on_done: Callable[[str, str], None] | None = None, command: str = "") -> BatchResult:
     """Grade ``submissions`` into ``out``; ``on_done(name, status)`` reports progress.
 
     ``unreadable`` maps names of submissions that could not be read at all
     (a broken zip) to the reason; they get a zero with that reason. With a
     ``shard``, only its share is graded and the gradebook is left to
-    ``course merge`` (see shards.py).
+    ``course merge`` (see shards.py); ``command``, the line that grades this
+    shard, goes into its manifest so that the merge can name it for a rerun.
     """
     claim_out(out, assignment)  # OUT holds one assignment's results
     if shard is not None:
         submissions = [s for s in submissions if shard.holds(s.name)]
         unreadable = {name: why for name, why in (unreadable or {}).items() if shard.holds(name)}
         names = [s.name for s in submissions] + list(unreadable)
-        write_manifest(out, assignment, shard, names, finished=False)
+        write_manifest(out, assignment, shard, names, finished=False, command=command)
     result = BatchResult()
     for name, why in (unreadable or {}).items():
         record_unreadable(course, assignment, name, out, why)
@@ -87,7 +88,7 @@ def grade_batch(course: Course, assignment: str, submissions: list[SubmissionInp
     if shard is None:
         write_gradebook(course, assignment, out)
     else:
-        write_manifest(out, assignment, shard, names, finished=True)
+        write_manifest(out, assignment, shard, names, finished=True, command=command)
     return result
 
 

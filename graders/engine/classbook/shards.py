@@ -52,10 +52,18 @@ def parse_shard(text: str) -> Shard:
     return Shard(int(match[1]), int(match[2]))
 
 
-def write_manifest(out: Path, assignment: str, shard: Shard, names: list[str], finished: bool) -> None:
-    """What shard K was given and whether it got through all of it (a shard killed halfway leaves False)."""
-    data = {"assignment": assignment, "shard": str(shard), "submissions": sorted(names), "finished": finished}
+def write_manifest(out: Path, assignment: str, shard: Shard, names: list[str], finished: bool,
+                   command: str = "") -> None:
+    """What shard K was given, whether it got through all of it (a shard killed halfway leaves False),
+    and the command that grades it."""
+    data = {"assignment": assignment, "shard": str(shard), "submissions": sorted(names), "finished": finished,
+            "command": command}
     write_atomic(shard.manifest(out, assignment), json.dumps(data, indent=1))
+
+
+def _manifests(out: Path, assignment: str) -> list[dict]:
+    found = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((out / MANIFESTS).glob(f"{assignment}-*-of-*.json"))]
+    return [m for m in found if m.get("assignment") == assignment]
 
 
 def unfinished_shards(out: Path, assignment: str) -> list[str]:
@@ -63,8 +71,7 @@ def unfinished_shards(out: Path, assignment: str) -> list[str]:
 
     An ``out`` without manifests was graded unsharded and has nothing missing.
     """
-    manifests = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((out / MANIFESTS).glob(f"{assignment}-*-of-*.json"))]
-    manifests = [m for m in manifests if m.get("assignment") == assignment]
+    manifests = _manifests(out, assignment)
     counts = {parse_shard(m["shard"]).count for m in manifests}
     if len(counts) > 1:
         raise CourseConfigError(f"{out} holds shards of different splits ({', '.join(f'N={n}' for n in sorted(counts))}) "
@@ -76,6 +83,27 @@ def unfinished_shards(out: Path, assignment: str) -> list[str]:
     finished = {m["shard"] for m in manifests
                 if m["finished"] and all((out / name / REPORT_FILE).is_file() for name in m["submissions"])}
     return [f"{k}/{count}" for k in range(1, count + 1) if f"{k}/{count}" not in finished]
+
+
+def rerun_commands(out: Path, assignment: str, shards: list[str], template: str | None = None) -> list[str]:
+    """The exact line that reruns each of ``shards`` ("K/N").
+
+    ``template`` is the scheduler's (the SLURM and Kubernetes templates set
+    COURSE_RERUN, e.g. "submit.sh --rerun {index}"); without one, the shard's own
+    `course grade` line from its manifest, or a sibling's with its --shard changed.
+    """
+    recorded = {m["shard"]: m.get("command", "") for m in _manifests(out, assignment)}
+    sibling = next((command for command in recorded.values() if command), "")
+    lines = []
+    for text in shards:
+        shard = parse_shard(text)
+        if template:
+            lines.append(template.format(index=shard.index, count=shard.count, shard=text))
+        elif recorded.get(text) or sibling:
+            lines.append(recorded.get(text) or re.sub(r"--shard[ =]\S+", f"--shard {text}", sibling))
+        else:
+            lines.append(f"course grade SUBMISSIONS -a {assignment} -o {out} --shard {text}")
+    return lines
 
 
 def _one_assignment(outs: list[Path], assignment: str | None) -> str | None:
@@ -130,8 +158,12 @@ class Merged:
     missing: list[str]  # shards still to (re)run; empty when complete
 
 
-def merge(course: Course, outs: list[Path], assignment: str | None = None, partial: bool = False) -> Merged:
-    """Gather ``outs`` into ``outs[0]`` and check every shard finished (the caller then publishes the pages)."""
+def merge(course: Course, outs: list[Path], assignment: str | None = None, partial: bool = False,
+          rerun: str | None = None) -> Merged:
+    """Gather ``outs`` into ``outs[0]`` and check every shard finished (the caller then publishes the pages).
+
+    ``rerun``: the scheduler's rerun line, a template (see :func:`rerun_commands`).
+    """
     target = outs[0]
     assignment = _one_assignment(outs, assignment)
     target.mkdir(parents=True, exist_ok=True)
@@ -147,7 +179,8 @@ def merge(course: Course, outs: list[Path], assignment: str | None = None, parti
     claim_out(target, assignment)
     missing = unfinished_shards(target, assignment)
     if missing and not partial:
-        raise CourseConfigError(f"shard {', '.join(missing)} of {assignment} did not finish; rerun it with "
-                                f"`course grade ... --shard K/N -o {target}` (what it finished is kept), "
-                                "or pass --partial to merge what is there")
+        commands = "; ".join(f"`{line}`" for line in rerun_commands(target, assignment, missing, rerun))
+        raise CourseConfigError(f"shard {', '.join(missing)} of {assignment} did not finish; rerun "
+                                f"{'it' if len(missing) == 1 else 'them'} with {commands} (what it finished is kept), "
+                                "then merge again; or pass --partial to merge what is there")
     return Merged(assignment, len(read_reports(target, assignment)), copied, missing)
