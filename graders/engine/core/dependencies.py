@@ -41,12 +41,15 @@ def project_requirements(pyproject: Path, extras: tuple[str, ...] = ()) -> list[
 
 PACKAGE = "dl-course-graders"
 # The modules the extras add, by the extra that adds them (import name, not the distribution's).
+# [grading]'s (nbformat, the Landlock and seccomp bindings) are listed with [instructor], which includes
+# it: every command that needs them is an instructor's, so that is the install to name.
 EXTRA_MODULES = {
     "keras": ("tensorflow", "keras"),
+    "grading": (),
     "instructor": ("nbgrader", "nbformat", "nbconvert", "jinja2", "matplotlib", "copydetect", "scipy",
                    "dateutil", "landlockpy", "pyseccomp"),
 }
-INCLUDES = {"instructor": ("keras",)}  # as pyproject's self-references say
+INCLUDES = {"instructor": ("keras", "grading")}  # as pyproject's self-references say
 PLATFORM_OPTIONAL = ("landlockpy", "pyseccomp")  # Linux only; where missing, workers say what they lack
 
 
