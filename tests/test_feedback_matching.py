@@ -48,3 +48,13 @@ def test_nested_blocks_with_different_hints_add_both():
             with explain("inner hint"):
                 raise StudentError("IndexError", "too many indices", "layers.py, line 3")
     assert "outer hint" in raised.value.feedback() and "inner hint" in raised.value.feedback()
+
+
+@pytest.mark.parametrize("name", ["dW transposed", "dW transposed."])
+def test_a_mistake_s_name_ends_its_sentence_with_one_full_stop(name):
+    with pytest.raises(CheckFailed) as failed:
+        expect_close(np.ones((2, 3)).T, np.ones((2, 3)) * 2, "dW", rtol=0, atol=1e-9,
+                     mistakes={name: np.ones((2, 3)).T})
+    assert "This looks like a known mistake: dW transposed.\n" in str(failed.value) + "\n"
+    assert ".." not in str(failed.value)
+

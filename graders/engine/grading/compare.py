@@ -159,7 +159,8 @@ def _mined_if_unknown(check: evidence_.Check | None, mistake: str | None, hint: 
 def _join(detail: str, mistake: str | None, hint: str) -> str:
     parts = [detail]
     if mistake:
-        parts.append(f"This looks like a known mistake: {mistake}.")
+        end = "" if mistake.endswith((".", "!", "?")) else "."  # a name ending in "." shows one, not ".."
+        parts.append(f"This looks like a known mistake: {mistake}{end}")
     if hint:
         parts.append(f"Hint: {hint}")
     return "\n".join(parts)
