@@ -162,9 +162,16 @@ def _release(course, args, console: Console) -> int:
         return 2
     relative = [str(p.relative_to(course.root)) for p in plan.stale]
     if args.check:
+        from .authoring.settings_check import disagreements
+
+        problems = disagreements(course, course.root / "graders")
+        for problem in problems:  # course.toml's settings against the files: said before staleness
+            console.print(f"course.toml disagrees with the files: {problem}", highlight=False, soft_wrap=True)
         if plan.stale:
             console.print(f"Out of date, run `course release`. Stale: {describe_stale(plan.stale, course.root)}",
                           highlight=False, soft_wrap=True)
+            return 1
+        if problems:
             return 1
         console.print(f"exercises/ is up to date ({len(plan.written) + len(plan.copied)} files).")
         for extra in plan.extra:

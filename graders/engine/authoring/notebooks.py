@@ -28,6 +28,7 @@ from nbformat import NotebookNode
 from ..core.config import Assignment
 from ..core.errors import NotebookError
 from .markers import BEGIN
+from .settings_check import KERAS_EXTRA
 from ..grading.variants import VARIANT_ID, has_variants
 
 MAGIC = re.compile(r"^%%writefile(?P<append> -a)? (?P<file>\S+)\s*\n")
@@ -40,7 +41,6 @@ import importlib, importlib.util, subprocess, sys
 SETUP_INSTALL = """    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", {spec}])
     importlib.invalidate_caches()
 from graders.notebook import check"""
-KERAS_EXTRA = "keras"  # pyproject.toml's extra that adds TensorFlow for the platform
 
 
 def setup_source(install: str, needs_tensorflow: bool) -> str:
@@ -143,7 +143,7 @@ def _assigned_names(body: list[ast.stmt], start: int, end: int, tree: ast.Module
 def build_solution_notebook(assignment: Assignment, folder: Path, install: str) -> NotebookNode:
     narrative = (folder / "narrative.md").read_text(encoding="utf-8")
     intro, before = _narrative_sections(narrative)
-    setup = setup_source(install, needs_tensorflow="keras" in assignment.preload)
+    setup = setup_source(install, needs_tensorflow=KERAS_EXTRA in assignment.install_extras)
     cells = [nbformat.v4.new_markdown_cell(intro.strip()), _code(setup, "setup", locked=True)]
     checked: set[str] = set()
     for file in assignment.files:

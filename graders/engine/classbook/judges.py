@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from ..isolation import platform_caps, scratch
-from ..core.config import GRADERS_DIR, load_course
+from ..core.config import load_course
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -134,12 +134,12 @@ def import_for_judges(root: str, assignment: str) -> None:
 
     from ..grading.tf_oracle import keras, tensorflow
 
-    graders = (GRADERS_DIR / assignment).glob("*.py")
+    wanted = load_course(Path(root)).assignment(assignment).judge_preload  # course.toml says, no guessing
     with _quiet_stderr():  # TensorFlow's start-up lines (pytest hid them from each judge's own import)
         try:
-            if "keras" in load_course(Path(root)).assignment(assignment).preload:
+            if "keras" in wanted:
                 keras()
-            elif any("tf_oracle" in path.read_text(encoding="utf-8") for path in graders):
+            elif "tensorflow" in wanted:
                 with _without_keras():
                     tensorflow()
         except ImportError:  # not installed: the tests that need it say so, as they would without a hub

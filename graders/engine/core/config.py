@@ -64,6 +64,8 @@ class Assignment:
     settings: dict[str, Any]
     limits: Limits
     late: LatePolicy | None = None  # no due date: nothing is late
+    judge_preload: tuple[str, ...] = ()   # frameworks the graders' oracles use: judges import them ahead
+    install_extras: tuple[str, ...] = ()  # extras a notebook's first cell installs (e.g. "keras")
 
     @property
     def max_points(self) -> float:
@@ -270,6 +272,8 @@ class _Parser:
             settings=self.get(table, [*keys, "settings"], dict, {}),
             limits=self.limits(table.get("limits", {}), [*keys, "limits"], course_limits),
             late=self.late(table.get("late"), [*keys, "late"]),
+            judge_preload=self.strings(table, [*keys, "judge_preload"]),
+            install_extras=self.strings(table, [*keys, "install_extras"]),
         )
 
     def exercise(self, name: str, table: Any, keys: list[str], files: tuple[str, ...]) -> Exercise:

@@ -79,6 +79,11 @@ SCHEMA: tuple[Key, ...] = (
         "files in which tensorflow, keras, torch and jax are refused"),
     Key(f"assignments.{NAME}.preload", "list of strings", ["numpy"],
         "modules each worker process imports once, before grading"),
+    Key(f"assignments.{NAME}.judge_preload", "list of strings", [],
+        "frameworks the graders' own oracles use, which each judge imports once before grading: "
+        "\"keras\" (Keras models as oracles) or \"tensorflow\" (TensorFlow autodiff, graders.engine.grading.tf_oracle)"),
+    Key(f"assignments.{NAME}.install_extras", "list of strings", [],
+        "extras of the course package the notebook's first cell installs, e.g. [\"keras\"] for TensorFlow"),
     Key(f"assignments.{NAME}.tolerances", "table", {},
         "non-negative numbers the graders compare with; the keys are those graders/<name> declares"),
     Key(f"assignments.{NAME}.settings", "table", {},
