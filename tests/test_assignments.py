@@ -127,3 +127,12 @@ def test_correct_variant_gets_full_marks_including_hidden_tests(assignment, vari
     assert report.tests and not lost, lost
     if not some_graders:
         assert report.score == report.max_score, lost
+
+
+def test_no_two_assignments_share_a_student_file_name(course):
+    """Notebooks %%writefile their files into one folder on Colab (/content): a shared name is overwritten."""
+    owners: dict[str, list[str]] = {}
+    for assignment in ASSIGNMENTS:
+        for name in course.assignment(assignment).files:
+            owners.setdefault(name.lower(), []).append(assignment)
+    assert {name: found for name, found in owners.items() if len(found) > 1} == {}
