@@ -7,6 +7,7 @@ from graders.engine.classbook.inputs import notebook_beside
 from graders.engine.authoring.notebooks import rerun_notes
 from tests.catalog.a1_backprop import MISTAKES
 from tests.conftest import Patch
+from tests.test_notebooks import cell, grade_notebooks, solved
 
 BROKEN_THEN_FIXED = Patch("layers.py", "def softmax(x):\n", "def softmax(x)\n    pass\n\n\ndef softmax(x):\n")
 
@@ -60,3 +61,14 @@ def test_an_older_notebook_beside_the_graded_files_is_only_mentioned(make_submis
 
 def test_py_files_alone_need_no_note(make_submission):
     assert notebook_beside(make_submission("a1_backprop"), ("layers.py", "network.py")) is None
+
+
+def test_feedback_on_a_notebook_submission_names_its_cell_not_the_written_file(course, tmp_path):
+    crashing = solved()
+    relu = cell(crashing, "layers_Relu")
+    relu.source = relu.source.replace("dx = dout.copy()", "dx = dout.copy()\n        dx = dx[self.nothing]")
+    report = grade_notebooks(course, tmp_path, {"crashing": crashing})["crashing"]
+    text = " ".join(t["feedback"] for t in report["tests"] if t["exercise"] == "Relu" and t["status"] != "passed")
+    line = relu.source.splitlines().index("        dx = dx[self.nothing]") + 1
+    assert f"the cell under '## Relu', line {line}, in backward" in text, text
+    assert "layers.py, line" not in text

@@ -27,6 +27,7 @@ from nbformat import NotebookNode
 
 from ..core.config import Assignment
 from ..core.errors import NotebookError
+from .cell_spans import CellSpan
 from .markers import BEGIN
 from .settings_check import KERAS_EXTRA
 from ..grading.variants import VARIANT_ID, has_variants
@@ -200,7 +201,14 @@ def _check_cell(assignment: Assignment, exercise: str) -> NotebookNode:
 
 
 def notebook_to_files(path: Path, assignment: Assignment, reference: NotebookNode) -> tuple[dict[str, str], list[str]]:
-    """The .py files a submitted notebook writes, and notes on what was missing or odd.
+    """The .py files a submitted notebook writes, and notes on what was missing or odd."""
+    files, notes, _ = read_notebook(path, assignment, reference)
+    return files, notes
+
+
+def read_notebook(path: Path, assignment: Assignment,
+                  reference: NotebookNode) -> tuple[dict[str, str], list[str], tuple[CellSpan, ...]]:
+    """The .py files a submitted notebook writes, notes on what was missing or odd, and which cell wrote which lines.
 
     Cells are taken by their nbgrader ``grade_id`` in the reference (released)
     notebook's order, so a reordered notebook writes the same files; a missing
@@ -218,8 +226,12 @@ def notebook_to_files(path: Path, assignment: Assignment, reference: NotebookNod
             by_id[grade_id] = cell
     files: dict[str, str] = {}
     notes: list[str] = []
+    spans: list[CellSpan] = []
+    heading = ""
     for cell in reference.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if cell.cell_type == "markdown":
+            heading = next((line.strip() for line in cell.source.splitlines() if line.startswith("#")), heading)
         match = MAGIC.match(cell.source) if cell.cell_type == "code" else None
         if not match:
             continue
@@ -234,7 +246,11 @@ def notebook_to_files(path: Path, assignment: Assignment, reference: NotebookNod
                 source = mine.source  # the student's answer; locked cells always come from the reference
                 if not MAGIC.match(source):
                     source = match.group(0) + source  # a deleted magic line must not lose the code
-        body = MAGIC.sub("", source, count=1)
+        body = MAGIC.sub("", source, count=1).rstrip("\n") + "\n"
         name = match.group("file")
-        files[name] = files.get(name, "") + ("\n\n" if files.get(name) else "") + body.rstrip("\n") + "\n"
-    return files, notes
+        before = files.get(name, "") + ("\n\n" if files.get(name) else "")
+        files[name] = before + body
+        label = f"the cell under '{heading}'" if heading else f"the cell '{grade_id}'"
+        first = before.count("\n") + 1
+        spans.append(CellSpan(name, first, first + body.count("\n") - 1, label))
+    return files, notes, tuple(spans)

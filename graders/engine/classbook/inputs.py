@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from ..authoring.cell_spans import CellSpan
 from .canvas import CanvasSubmission, group_files
 from ..core.config import Assignment, CourseConfigError
 from ..core.errors import NotebookError
@@ -35,6 +36,7 @@ class SubmissionInput:
     name: str
     folder: Path
     notes: tuple[str, ...] = ()  # said to the student with the results (e.g. a notebook cell missing)
+    cells: tuple[CellSpan, ...] = ()  # a notebook submission: which cell wrote which lines of its files
     submitted: SubmissionTime = SubmissionTime()  # when it was handed in, if the inputs say
 
 
@@ -157,14 +159,14 @@ class Inputs:
                 "course's checkout (it also puts a copy in the package), or grade with --root CHECKOUT")
         import nbformat
 
-        from ..authoring.notebooks import notebook_to_files
+        from ..authoring.notebooks import read_notebook
 
         reference = nbformat.read(self.reference_notebook, as_version=4)
-        files, notes = notebook_to_files((preferred or notebooks)[0], self.assignment, reference)
+        files, notes, cells = read_notebook((preferred or notebooks)[0], self.assignment, reference)
         target = self._scratch_dir(f"{submission.name}-notebook-")
         for name, text in files.items():
             (target / name).write_text(text, encoding="utf-8")
-        return replace(submission, folder=target, notes=tuple(notes))
+        return replace(submission, folder=target, notes=tuple(notes), cells=cells)
 
     def _scratch_dir(self, prefix: str) -> Path:
         if self._scratch is None:

@@ -10,6 +10,7 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
+from ..authoring.cell_spans import name_cells
 from ..core.config import Course, load_course
 from ..core.results import keep_graded_files, write_submission_results
 from ..core.scoring import GRADER_FAILURE_NOTE, NOT_GRADED, UNREADABLE, Report, TestRecord, score_records
@@ -28,6 +29,8 @@ def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str,
         kept = replace(options, evidence=str(Path(out) / submission.name / EVIDENCE_FILE))
         report = run_graders(course, assignment, submission.folder, kept, name=submission.name)
         report.notes += list(submission.notes)
+        for record in report.tests:
+            record.feedback = name_cells(record.feedback, submission.cells)
         keep_graded_files(Path(out), submission.name, submission.folder, course.assignment(assignment).files)
         report.submitted_at, report.submitted_via = submission.submitted.at, submission.submitted.via
     except Exception:  # noqa: BLE001 - never lose the batch to one grader failure
