@@ -222,7 +222,7 @@ def test_mistakes_of_an_empty_folder_is_a_one_line_error(tmp_path, capsys):
 # -- naming: safety ---------------------------------------------------------------------
 def test_naming_refuses_a_relation_the_right_value_itself_has(tmp_path, monkeypatch, course):
     """Summing a (1, M) value over axis 0 gives it back: such a relation cannot tell a mistake apart."""
-    from graders.engine.reporting.mistakes import MiningError, analyse, write_reports
+    from graders.engine.reporting.mistakes import MiningError, analyse
     from graders.engine.reporting.naming import name_cluster
 
     monkeypatch.setenv("COURSE_MINED_MISTAKES_DIR", str(tmp_path / "mined"))
@@ -230,9 +230,9 @@ def test_naming_refuses_a_relation_the_right_value_itself_has(tmp_path, monkeypa
     for name in ("a", "b"):
         write_graded(tmp_path / "out", name, [(HIDDEN_DW, True, [], "Affine dW for W of shape (1, 5)",
                                                np.repeat(right, 3, axis=0) / 3, right, None)])
-    write_reports(tmp_path / "out", analyse(tmp_path / "out"))
+    (cluster,) = analyse(tmp_path / "out").clusters
     with pytest.raises(MiningError, match="the right value itself"):
-        name_cluster(course, tmp_path / "out", "1", "a name", "")
+        name_cluster(course, tmp_path / "out", cluster.id, "a name", "")
     assert not (tmp_path / "mined").exists()
 
 
@@ -317,26 +317,26 @@ def test_planted_mistakes_are_clustered_apart_then_named_for_every_student_with_
     rows = read_csv(out / "mistakes.csv")
 
     groups = [{f"dwn_{i}" for i in range(3)}, {f"flip_{i}" for i in range(3)}]
-    ranks = [int(r["cluster"]) for r in rows]
-    assert ranks == sorted(ranks)
     for group in groups:  # a cluster of its own, ranked ahead of any cluster holding anyone else
-        holding = [r for r in rows if set(r["submissions"].split()) & group]
-        assert holding and all(set(r["submissions"].split()) == group for r in holding), holding
-        others = [int(r["cluster"]) for r in rows if set(r["submissions"].split()) - groups[0] - groups[1]]
-        assert int(holding[0]["cluster"]) < min(others, default=len(rows) + 1)
+        holding = [rank for rank, r in enumerate(rows) if set(r["submissions"].split()) & group]
+        assert holding and all(set(rows[rank]["submissions"].split()) == group for rank in holding)
+        others = [rank for rank, r in enumerate(rows) if set(r["submissions"].split()) - groups[0] - groups[1]]
+        assert holding[0] < min(others, default=len(rows))
     assert not any({"right", "right_einsum", "right_tanh"} & set(r["submissions"].split()) for r in rows)
 
     def hidden_cluster(check, relation):  # hidden tests: every student's own shapes and values
         return next(r["cluster"] for r in rows if r["check"].startswith(check) and r["relation"] == relation)
 
-    course_cli("mistakes", "name", str(out), hidden_cluster("test_affine.py::test_random_shapes_against_tensorflow: "
-                                                             "Affine dW", "factor(1/in3.shape[0])"),
-               "--as", DW_NAME, "--hint", "dW sums over the batch; only the loss is averaged.", env=env)
-    course_cli("mistakes", "name", str(out), hidden_cluster("test_tanh.py::test_random_backward:", "negated"),
-               "--as", TANH_NAME, env=env)
+    named = [hidden_cluster("test_affine.py::test_random_shapes_against_tensorflow: Affine dW", "factor(1/in3.shape[0])"),
+             hidden_cluster("test_tanh.py::test_random_backward:", "negated")]
+    course_cli("mistakes", "name", str(out), named[0], "--as", DW_NAME,
+               "--hint", "dW sums over the batch; only the loss is averaged.", env=env)
+    course_cli("mistakes", "name", str(out), named[1], "--as", TANH_NAME, env=env)  # its id held after naming
     course_cli("grade", *(str(tmp_path / "class" / n) for n in names), "-a", "a1_backprop", "-o", str(out),
                "-j", "2", "-q", "--force", env=env)
     assert (out / "gradebook.csv").read_text(encoding="utf-8") == before  # naming explains; scores stay
+    rewritten = {r["cluster"] for r in read_csv(out / "mistakes.csv")}  # the regrade wrote the pages again
+    assert rewritten and not rewritten & set(named)  # named ones are known mistakes now, listed apart
 
     late = tmp_path / "late"  # graded only after naming, with hidden values of their own (other names)
     for name, patch in (("dwn_late", DW_OVER_BATCH[3]), ("flip_late", TANH_FLIPPED[3])):
@@ -355,16 +355,24 @@ def test_planted_mistakes_are_clustered_apart_then_named_for_every_student_with_
     assert 'href="mistakes.html"' in report
 
 
-def test_naming_from_an_outdated_csv_is_a_one_line_error(tmp_path, course):
-    from graders.engine.reporting.mistakes import CSV_COLUMNS, MiningError
-    from graders.engine.reporting.naming import name_cluster
+def test_naming_an_unknown_cluster_is_a_one_line_error(tmp_path, capsys):
+    from graders.engine.cli import main
 
     synthetic_class(tmp_path)
-    (tmp_path / "mistakes.csv").write_text(",".join(CSV_COLUMNS) + "\n1,a1_backprop,Affine,gone: a check,zero,2,x y\n")
-    with pytest.raises(MiningError, match="no longer matches the graded folder"):
-        name_cluster(course, tmp_path, "1", "a name", "")
-    with pytest.raises(MiningError, match="no cluster '7'"):
-        name_cluster(course, tmp_path, "7", "a name", "")
+    assert main(["mistakes", "name", str(tmp_path), "abc123", "--as", "a name"]) == 2
+    error = capsys.readouterr().err
+    assert "no cluster 'abc123'" in error and "Traceback" not in error
+
+
+def test_a_cluster_keeps_its_id_when_others_come_and_go(tmp_path):
+    from graders.engine.reporting.mistakes import analyse
+
+    synthetic_class(tmp_path)
+    before = {tuple(c.members): c.id for c in analyse(tmp_path).clusters}
+    shutil.rmtree(tmp_path / "over_n_0")
+    after = {tuple(c.members): c.id for c in analyse(tmp_path).clusters}
+    assert after[("odd_1", "odd_2")] == before[("odd_1", "odd_2")]
+    assert after[("over_n_1", "over_n_2")] == before[("over_n_0", "over_n_1", "over_n_2")]
 
 
 @pytest.mark.parametrize("text, problem", [

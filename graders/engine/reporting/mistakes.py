@@ -15,6 +15,7 @@ written to ``OUT/mistakes.csv`` and ``OUT/mistakes.html``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections import defaultdict
@@ -55,6 +56,11 @@ class Key:
     def check_text(self) -> str:
         return f"{self.test.split('/')[-1]}: {self.check}"
 
+    def id(self) -> str:
+        """A cluster's name that stays when others come or go (a regrade, a named cluster)."""
+        text = "\n".join((self.exercise, self.test, self.check, self.relation, self.param))
+        return hashlib.sha256(text.encode()).hexdigest()[:6]
+
 
 @dataclass
 class Instance:
@@ -70,7 +76,7 @@ class Instance:
 
 @dataclass
 class Cluster:
-    id: str
+    rank: int
     key: Key
     members: list[str]
     example: Instance
@@ -79,6 +85,10 @@ class Cluster:
     @property
     def size(self) -> int:
         return len(self.members)
+
+    @property
+    def id(self) -> str:
+        return self.key.id()
 
 
 @dataclass
@@ -152,13 +162,13 @@ def analyse(out: Path, assignment: str | None = None) -> Analysis:
                                                         "shape" not in k.param, k.param))
         members[best].append(instance)
     named = {(m.test, m.check, m.relation, m.param): m.name for m in mined.load(name)}
-    clusters = [Cluster("", key, sorted({i.submission for i in found}), min(found, key=lambda i: i.submission),
+    clusters = [Cluster(0, key, sorted({i.submission for i in found}), min(found, key=lambda i: i.submission),
                         named.get((key.test, key.check, key.relation, key.param)))
                 for key, found in members.items()]
     clusters.sort(key=lambda c: (c.named is not None, -c.size, c.key.exercise, c.key.test, c.key.check,
                                  ORDER.index(c.key.relation), c.key.param))
     for rank, cluster in enumerate(clusters, start=1):
-        cluster.id = str(rank)
+        cluster.rank = rank
     return Analysis(name, clusters, {k: sorted(v) for k, v in sorted(explained.items())},
                     {k: sorted(v) for k, v in sorted(unmatched.items())})
 
@@ -172,6 +182,18 @@ def mistakes_csv(analysis: Analysis) -> str:
         writer.writerow([c.id, analysis.assignment, c.key.exercise, c.key.check_text(), c.key.relation_text(),
                          c.size, " ".join(c.members)])
     return buffer.getvalue()
+
+
+def rewrite_if_written(out: Path, assignment: str) -> bool:
+    """After a regrade or a merge: mistakes.csv and .html again, if `course mistakes` wrote them."""
+    if not (out / HTML_FILE).is_file():
+        return False
+    try:
+        write_reports(out, analyse(out, assignment))
+    except MiningError:  # no evidence left to analyse: pages of the old class would mislead
+        for name in (HTML_FILE, CSV_FILE):
+            (out / name).unlink(missing_ok=True)
+    return True
 
 
 def write_reports(out: Path, analysis: Analysis) -> tuple[Path, Path]:

@@ -24,7 +24,7 @@ def register(commands) -> None:
 
 
 def argparse_help() -> str:
-    return "the folder `course grade` wrote; or `name OUT CLUSTER` with a cluster number of mistakes.csv"
+    return "the folder `course grade` wrote; or `name OUT CLUSTER` with a cluster id of mistakes.csv"
 
 
 def _cli(course: Course, args, console) -> int:
@@ -55,7 +55,7 @@ def _analyse(course: Course, out: Path, args, console) -> int:
     csv_path, html_path = write_reports(out, analysis)
     for cluster in analysis.clusters[:SHOWN]:
         named = f" [named: {cluster.named}]" if cluster.named else ""
-        console.print(f"{cluster.id:>3}. {cluster.key.exercise}, {cluster.key.check_text()}: {cluster.key.words()}"
+        console.print(f"{cluster.rank:>3}. [{cluster.id}] {cluster.key.exercise}, {cluster.key.check_text()}: {cluster.key.words()}"
                       f"{named} - {cluster.size}: {' '.join(cluster.members[:8])}"
                       f"{' ...' if cluster.size > 8 else ''}", highlight=False, soft_wrap=True)
     console.print(f"{len(analysis.clusters)} clusters; wrote {csv_path} and {html_path}", highlight=False)

@@ -10,7 +10,6 @@ tests included) with all their checks kept. One that holds there is refused.
 
 from __future__ import annotations
 
-import csv
 import importlib
 import json
 import shutil
@@ -27,13 +26,11 @@ from .mistakes import CSV_FILE, Cluster, MiningError, analyse
 
 def name_cluster(course: Course, out: Path, cluster_id: str, name: str, hint: str,
                  assignment: str | None = None) -> tuple[Path, mined.MinedMistake]:
-    row = _listed(out, cluster_id)
     analysis = analyse(out, assignment)
-    cluster = next((c for c in analysis.clusters if (c.key.exercise, c.key.check_text(), c.key.relation_text())
-                    == (row["exercise"], row["check"], row["relation"])), None)
+    cluster = next((c for c in analysis.clusters if c.id == cluster_id.strip().lower()), None)
     if cluster is None:
-        raise MiningError(f"{out / CSV_FILE} no longer matches the graded folder; run `course mistakes {out}` "
-                          "again and pick the cluster there")
+        raise MiningError(f"no cluster {cluster_id!r} in {out}: its clusters are the ids in the first column of "
+                          f"{out / CSV_FILE} (`course mistakes {out}` writes it again after a regrade)")
     key = cluster.key
     mistake = mined.MinedMistake(key.exercise, key.test, key.check, key.relation, key.param, name, hint)
     _refuse_if_right_values_satisfy(cluster, out)
@@ -41,19 +38,6 @@ def name_cluster(course: Course, out: Path, cluster_id: str, name: str, hint: st
     kept = tuple(m for m in mined.load(analysis.assignment)
                  if (m.test, m.check, m.relation, m.param) != (key.test, key.check, key.relation, key.param))
     return mined.save(analysis.assignment, (*kept, mistake)), mistake
-
-
-def _listed(out: Path, cluster_id: str) -> dict[str, str]:
-    """The row of mistakes.csv the instructor read: its numbers stay valid until it is written again."""
-    try:
-        with open(out / CSV_FILE, encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError:
-        raise MiningError(f"{out} has no {CSV_FILE}; run `course mistakes {out}` first") from None
-    row = next((r for r in rows if r.get("cluster") == cluster_id), None)
-    if row is None:
-        raise MiningError(f"no cluster {cluster_id!r} in {out / CSV_FILE}: the clusters are 1 to {len(rows)}")
-    return row
 
 
 def _refuse_if_right_values_satisfy(cluster: Cluster, out: Path) -> None:

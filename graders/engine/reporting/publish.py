@@ -2,8 +2,8 @@
 
 ``report.json`` holds what the graders gave a submission. Derived from it and
 from the course's corrections (adjustments.csv, the late policy) are the
-gradebook, each student's feedback (feedback.md, feedback.html) and the class
-report. A command that changes a result or a correction (``course grade``,
+gradebook, each student's feedback (feedback.md, feedback.html), the class
+report and, once ``course mistakes`` wrote them, mistakes.csv and mistakes.html. A command that changes a result or a correction (``course grade``,
 ``course merge``, ``course adjust --out``, ...) calls :func:`publish` once it
 is done, so no page it derives is left showing old numbers.
 
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..classbook.batch import write_gradebook
 from ..core.config import Course
+from .mistakes import rewrite_if_written
 from .reports import CLASS_REPORT_HTML, write_class_report, write_feedback
 
 
@@ -46,5 +47,6 @@ def publish(course: Course, assignment: str, out: Path, *, names: set[str] | Non
     pages = write_feedback(out, assignment, course, names=names, html=html, check=check)
     if class_report is None:
         class_report = (out / CLASS_REPORT_HTML).is_file()
+    rewrite_if_written(out, assignment)  # mistakes.csv and .html: before the class report, which links them
     report = write_class_report(out, assignment, course) if class_report else None
     return Published(book, pages, report)
