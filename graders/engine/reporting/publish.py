@@ -3,7 +3,8 @@
 ``report.json`` holds what the graders gave a submission. Derived from it and
 from the course's corrections (adjustments.csv, the late policy) are the
 gradebook, each student's feedback (feedback.md, feedback.html), the class
-report and, once ``course mistakes`` wrote them, mistakes.csv and mistakes.html. A command that changes a result or a correction (``course grade``,
+report and, once ``course mistakes`` wrote them, mistakes.csv and mistakes.html.
+A command that changes a result or a correction (``course grade``,
 ``course merge``, ``course adjust --out``, ...) calls :func:`publish` once it
 is done, so no page it derives is left showing old numbers.
 
