@@ -73,3 +73,10 @@ def test_the_uses_note_is_grammatical_for_one_and_for_several():
 
     assert "uses your Relu, which fails its own checks" in uses_note("MultiLayerNet", ["Relu"])
     assert "uses your Relu and Tanh, which fail their own checks" in uses_note("MultiLayerNet", ["Relu", "Tanh"])
+
+
+def test_every_report_lists_its_checks_in_the_course_order(make_submission, grade, course):
+    report = grade(make_submission("a1_backprop"), "a1_backprop")
+    order = list(course.assignment("a1_backprop").exercises)
+    seen = [order.index(t.exercise) for t in report.tests]
+    assert seen == sorted(seen)

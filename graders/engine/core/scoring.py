@@ -110,13 +110,15 @@ def score_records(assignment: Assignment, submission: str, records: list[TestRec
             passed=sum(r.passed for r in mine),
             total=len(mine),
         ))
+    order = {name: i for i, name in enumerate(assignment.exercises)}
     return Report(
         assignment=assignment.name,
         submission=submission,
         score=_round(sum(e.score for e in exercises)),
         max_score=_round(sum(e.max_score for e in exercises)),
         exercises=exercises,
-        tests=records,
+        # in the course's exercise order (course.toml), not the graders' file names' alphabetical one
+        tests=sorted(records, key=lambda r: order.get(r.exercise, len(order))),
     )
 
 
