@@ -17,3 +17,11 @@ def test_printing_past_the_limit_costs_nothing_elsewhere(make_submission, grade)
     report = grade(make_submission("a1_backprop", (PRINT_IN_TRAINING_LOOP,)), "a1_backprop", isolation="worker")
     lost = {name for name, (score, most) in exercise_scores(report).items() if score < most}
     assert lost <= {"train"}
+
+
+def test_printing_a_little_keeps_full_marks(make_submission, grade):
+    every_100_steps = Patch("network.py", "        losses.append(float(network.loss(x[batch], t[batch])))\n",
+                            "        losses.append(float(network.loss(x[batch], t[batch])))\n"
+                            "        if len(losses) % 100 == 0:\n            print(len(losses), losses[-1])\n")
+    report = grade(make_submission("a1_backprop", (every_100_steps,)), "a1_backprop", isolation="worker")
+    assert report.score == report.max_score
