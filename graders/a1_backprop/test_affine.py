@@ -47,7 +47,7 @@ def test_forward_2d(student, rng, tol):
     """forward(x) is x @ W + b for x of shape (N, D)"""
     x, W, b, _ = make_case(rng, (4, 3), 5)
     before = x.copy()
-    got = student.layers.Affine(W, b).forward(x)
+    got = student.layers.Affine(W.copy(), b.copy()).forward(x)
     expect_close(got, answers.affine_forward(before, W, b), "Affine forward for x (4, 3), W (3, 5)",
                  rtol=tol["value_rtol"], atol=tol["value_atol"],
                  mistakes={"forgot the bias b": answers.affine_without_bias(before, W)})
@@ -57,7 +57,7 @@ def test_forward_2d(student, rng, tol):
 def test_forward_flattens_nd_input(student, rng, tol):
     """forward flattens x of shape (N, d1, d2) to (N, d1*d2)"""
     x, W, b, _ = make_case(rng, (4, 2, 3), 5)
-    got = forward(student.layers.Affine(W, b), x.copy())
+    got = forward(student.layers.Affine(W.copy(), b.copy()), x.copy())
     expect_close(got, answers.affine_forward(x, W, b), "Affine forward for x (4, 2, 3), W (6, 5)",
                  rtol=tol["value_rtol"], atol=tol["value_atol"])
 

@@ -23,7 +23,7 @@ def test_rows_are_probabilities_of_the_logits(student, rng, tol):
 def test_one_dimensional_input_is_one_row(student, rng, tol):
     """A 1-D vector of logits gives one vector of probabilities"""
     x = rng.normal(0, 2, size=5)
-    got = student.layers.softmax(x)
+    got = student.layers.softmax(x.copy())
     expect_close(got, answers.softmax(x), "softmax(x) for x of shape (5,)",
                  rtol=tol["value_rtol"], atol=tol["value_atol"], mistakes=answers.wrong_softmaxes(x),
                  hint="for a 1-D x, sum over its only axis (axis=-1 works for both cases).")

@@ -1,6 +1,5 @@
 """Tanh: forward tanh(x); backward dout * (1 - y**2)."""
 
-import numpy as np
 import pytest
 
 from graders.engine.grading.answers import Answers

@@ -87,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     release = commands.add_parser("release", help="write exercises/ (stubs) from solutions/")
     release.add_argument("assignments", nargs="*", help="default: every assignment")
     release.add_argument("--check", action="store_true", help="write nothing; exit 1 if exercises/ is stale")
+    release.add_argument("--student", metavar="DIR",
+                         help="write the student course into DIR (its own git repository): exercises, engine and "
+                              "public graders, no solutions, hidden tests or answer oracles")
     release.set_defaults(handler=_release)
 
     check = commands.add_parser("check", help="self-check: run the public graders on your exercise folder")
@@ -155,6 +158,8 @@ def _parser() -> argparse.ArgumentParser:
 def _release(course, args, console: Console) -> int:
     from .authoring.release import ReleaseError, apply_release, describe_stale, plan_release
 
+    if args.student:
+        return _release_student(course, args, console)
     try:
         plan = plan_release(course, args.assignments or None)
     except ReleaseError as err:
@@ -179,6 +184,28 @@ def _release(course, args, console: Console) -> int:
         return 0
     apply_release(plan)
     console.print(f"Wrote {len(relative)} file(s)" + (": " + ", ".join(relative) if relative else "; all up to date."))
+    return 0
+
+
+def _release_student(course, args, console: Console) -> int:
+    from .authoring.release import ReleaseError
+    from .authoring.student_course import release_student_course
+
+    if args.assignments or args.check:
+        _error("--student releases every assignment and writes DIR; leave out assignment names and --check")
+        return 2
+    console.print("Running the public tests on the solutions to record their expected values...")
+    try:
+        result = release_student_course(course, Path(args.student))
+    except ReleaseError as err:
+        _error(str(err))
+        return 2
+    recorded = ", ".join(f"{name}: {count}" for name, count in result.answers.items())
+    console.print(f"Wrote the student course to {result.target}: {len(result.files)} files, "
+                  f"{result.hidden_tests_left_out} hidden tests left out, recorded values ({recorded}).")
+    console.print("Committed in its git repository; push it to the students' repository." if result.committed
+                  else "Nothing changed since the last release." if (result.target / ".git").exists()
+                  else "git is not installed: the folder is not a repository yet.")
     return 0
 
 

@@ -14,6 +14,10 @@ In the instructor's course the call runs the oracle. ``course release
 and ships only the values, keyed by the oracle's name and a digest of its
 inputs, as ``answers.npz`` beside the graders (never ``answers.py``). In the
 student course the same call reads the value back: one test, two courses.
+
+So ask with inputs the student's code never touched (hand the student
+copies): an input a submission changed in place has no recorded value.
+Inputs that come from the student's own code go to :meth:`Answers.full_course_only`.
 """
 
 from __future__ import annotations
