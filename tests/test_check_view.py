@@ -80,3 +80,11 @@ def test_every_report_lists_its_checks_in_the_course_order(make_submission, grad
     order = list(course.assignment("a1_backprop").exercises)
     seen = [order.index(t.exercise) for t in report.tests]
     assert seen == sorted(seen)
+
+
+def test_a_misspelt_import_is_one_box_with_no_note_on_other_exercises(make_submission, grade):
+    misspelt = Patch("layers.py", "import numpy as np", "import nunpy as np")
+    report = grade(make_submission("a1_backprop", (misspelt,)), "a1_backprop")
+    text = render(report, width=200)
+    assert text.count("╭") == 1 and "nunpy" in text
+    assert "fails its own checks" not in text and "fail their own checks" not in text

@@ -15,6 +15,7 @@ from ..core.scoring import Report, TestRecord
 
 MISTAKE = re.compile(r"This looks like a known mistake: (?P<name>.+?)\.(\n|$)")
 NOTE = re.compile(r"\nNote: .*$", re.S)  # notes the scoring adds (which other exercises fail)
+IMPORTING = re.compile(r"^Importing \S+\.py failed: ")  # network.py failing because layers.py does: one cause
 
 
 @dataclass
@@ -73,4 +74,7 @@ def _key(record: TestRecord) -> tuple[str, ...]:
     if known:
         return ("mistake", record.exercise, known.group("name"))
     # the same words everywhere (an import problem) are one cause, whichever exercise they cost
-    return ("text", record.status, NOTE.sub("", record.feedback.strip()))
+    text = NOTE.sub("", record.feedback.strip())
+    if IMPORTING.match(text):  # the error and where it happened, whichever file's import ran into it
+        return ("import", IMPORTING.sub("", text).splitlines()[0])
+    return ("text", record.status, text)
