@@ -44,13 +44,23 @@ def test_functional_model_with_activation_and_dropout_layers(student, rng):
     expect_params(params, model, "keras_to_params(Functional 3-7-4 with Activation and Dropout layers)")
 
 
+# The same stacks for every student (each API, activations as layers and as arguments, with and
+# without Dropout); only the weights are drawn per student.
+HIDDEN_STACKS = {
+    "sequential": dict(sizes=[5, 8, 3, 4], activation="relu", functional=False, activation_layers=True,
+                       dropout=True),
+    "functional": dict(sizes=[3, 6, 7, 2, 5], activation="tanh", functional=True, activation_layers=False,
+                       dropout=False),
+}
+
+
 @pytest.mark.hidden
-@pytest.mark.parametrize("functional", [False, True], ids=["sequential", "functional"])
-def test_random_stacks(student, rng, functional):
-    """Random depth and widths, either API, activations as layers or arguments"""
-    sizes = [int(s) for s in rng.integers(2, 9, size=int(rng.integers(3, 6)))]
-    model = oracles.dense_stack(rng, sizes, str(rng.choice(["relu", "tanh"])), functional=functional,
-                                activation_layers=bool(rng.integers(2)), dropout=bool(rng.integers(2)))
+@pytest.mark.parametrize("api", list(HIDDEN_STACKS))
+def test_random_stacks(student, rng, api):
+    """Deeper stacks with random weights, either API, activations as layers or arguments"""
+    stack = HIDDEN_STACKS[api]
+    model = oracles.dense_stack(rng, stack["sizes"], stack["activation"], functional=stack["functional"],
+                                activation_layers=stack["activation_layers"], dropout=stack["dropout"])
     params = student.bridge.keras_to_params(oracles.worker_copy(student, model))
-    expect_params(params, model, f"keras_to_params({'Functional' if functional else 'Sequential'} "
-                                 f"{'-'.join(map(str, sizes))})")
+    expect_params(params, model, f"keras_to_params({'Functional' if stack['functional'] else 'Sequential'} "
+                                 f"{'-'.join(map(str, stack['sizes']))})")
