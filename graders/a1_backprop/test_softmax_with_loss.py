@@ -46,8 +46,17 @@ def run_backward(student, x, t, dout=None):
 
 
 def check_loss(loss, x, labels, what, tol):
-    expect_close(np.reshape(loss, ()) if np.size(loss) == 1 else loss, answers.softmax_with_loss(x, labels), what,
-                 rtol=tol["value_rtol"], atol=tol["value_atol"],
+    """The loss with cross_entropy_error's + 1e-7, or without it (exact log-softmax): both are right.
+
+    Whether the 1e-7 shows at rtol 1e-6 depends on the drawn probabilities;
+    accepting both keeps the points the same for every student.
+    """
+    got = np.reshape(loss, ()) if np.size(loss) == 1 else loss
+    kw = dict(rtol=tol["value_rtol"], atol=tol["value_atol"])
+    exact = answers.softmax_with_loss_exact(x, labels)
+    if np.shape(got) == () and np.isclose(float(got), exact, rtol=kw["rtol"], atol=kw["atol"]):
+        return
+    expect_close(got, answers.softmax_with_loss(x, labels), what, **kw,
                  mistakes=answers.softmax_with_loss_forward_mistakes(x, labels))
 
 

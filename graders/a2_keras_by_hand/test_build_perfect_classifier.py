@@ -86,6 +86,16 @@ def test_is_compiled_with_adam_hinge_and_accuracy(student):
            "the sign of the output, because that metric thresholds at 0.5.")
 
 
+def test_output_layer_applies_tanh(student):
+    """Its output layer applies tanh, like sum_threshold_weights' Input(2) -> Dense(1, tanh)"""
+    copy = judge_copy(build(student))
+    last = copy.layers[-1]
+    name = getattr(getattr(last, "activation", None), "__name__", "none")
+    expect(name == "tanh", f"{WHAT}: the output layer's activation is {name}; the rule's network ends with "
+                           "Dense(1, activation='tanh') (or a Dense(1) followed by Activation('tanh')), "
+                           "whose output lies in (-1, 1) like the hinge loss's ±1 labels.")
+
+
 @pytest.mark.weight(2)
 def test_right_on_uniform_points_without_training(student, rng, settings):
     """Its copy in the grader is right by sign on 10,000 random points of [0, 1)^2, untrained"""

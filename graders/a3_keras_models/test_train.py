@@ -7,6 +7,8 @@ learning rate than Adam's default so that a dozen epochs suffice (course.toml
 into the judge's own model, whose sign is compared with the rule on fresh points.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -77,6 +79,45 @@ def test_reaches_90_percent_by_sign_on_fresh_points(student, settings):
            f"{what}: on {len(test_labels)} fresh points the sign of the output is right for "
            f"{accuracy:.1%}; at least {settings['train_min_accuracy']:.0%} is expected. Fit on data and "
            "labels (+1/-1) with batch size 32 for `epochs` epochs.")
+
+
+def one_epoch(student, settings):
+    """(History, what, number of points) of train(...) for one epoch on the graded data."""
+    seed = int(settings["train_seed"])
+    data, labels = oracles.sum_data(int(settings["train_points"]), 5, seed)
+    _, model = grader_model(student, settings)
+    what = f"train(model, data, labels, epochs=1, seed={seed})"
+    history = student.models.train(model, data, labels, epochs=1, seed=seed)
+    expect_history(history, 1, what)
+    return history, what, len(data)
+
+
+def fit_params(history) -> dict:
+    params = history.params
+    return params if isinstance(params, dict) else {}
+
+
+@pytest.mark.weight(0.5)
+def test_fits_with_keras_default_batch_size(student, settings):
+    """One epoch on 250 points takes 8 steps: Keras' default batch size, 32"""
+    history, what, n = one_epoch(student, settings)
+    steps = fit_params(history).get("steps")
+    validated = isinstance(history.history, dict) and "val_loss" in history.history
+    # With a validation split (seed 000 holds out 0.2) fewer points are fitted: up to half of them.
+    allowed = range(math.ceil(n / 2 / 32), math.ceil(n / 32) + 1) if validated else [math.ceil(n / 32)]
+    expect(isinstance(steps, int) and steps in allowed,
+           f"{what}: one epoch took {steps} steps for {n} points"
+           + (f", a batch size of about {n / steps:.0f}" if isinstance(steps, int) and steps else "")
+           + "; fit with Keras' default batch size, 32 (leave batch_size out, or pass 32).")
+
+
+@pytest.mark.weight(0.5)
+def test_fits_quietly(student, settings):
+    """train fits with verbose=0: no progress bar in the output"""
+    history, what, _ = one_epoch(student, settings)
+    verbose = fit_params(history).get("verbose")
+    expect(verbose == 0, f"{what}: model.fit ran with verbose={verbose!r}; pass verbose=0, as the exercise "
+                         "asks, so training prints no progress bar.")
 
 
 @pytest.mark.hidden

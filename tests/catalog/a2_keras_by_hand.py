@@ -112,6 +112,9 @@ MISTAKES = [
     output.set_weights(sum_threshold_weights())
     return model
 """),)),
+    Mistake("perfect classifier with a linear output", "build_perfect_classifier", "activation is linear",
+            (Patch(S, 'output = keras.layers.Dense(1, activation="tanh")\n    model = keras.Model(',
+                   'output = keras.layers.Dense(1)\n    model = keras.Model('),)),
     Mistake("perfect classifier not compiled", "build_perfect_classifier", "the model is not compiled",
             (Patch(S, '    model.compile("adam", "hinge", metrics=["accuracy"])\n', ""),)),
     Mistake("perfect classifier compiled with mse", "build_perfect_classifier", "the loss is 'mse'",

@@ -9,32 +9,18 @@ the catalog fast. ``hidden`` marks mistakes only hidden tests can see.
 
 from __future__ import annotations
 
-import ast
-
 from graders.engine.core.config import Course
+from tests import catalog
 from tests.catalog import Mistake, Variant
-from tests.conftest import ROOT, Patch, downstream
+from tests.conftest import Patch
 
 ASSIGNMENT = "a3_keras_models"
-SOLUTIONS = ROOT / "solutions" / ASSIGNMENT
 TRAINING_TESTS = {"train": "test_train.py", "cnn": "learns_digits"}
 
 
 def touched_exercises(course: Course, patches: tuple[Patch, ...]) -> set[str]:
     """The exercises whose functions the patches change (all of a file's for a module-level change)."""
-    exercises = course.assignment(ASSIGNMENT).exercises
-    touched: set[str] = set()
-    sources = {patch.file: (SOLUTIONS / patch.file).read_text() for patch in patches}
-    for patch in patches:  # in order, as apply_patches does: a patch may edit what another wrote
-        source = sources[patch.file]
-        first = source.count("\n", 0, source.index(patch.old)) + 1
-        last = first + patch.old.count("\n")
-        spans = {node.name: (node.lineno, node.end_lineno) for node in ast.parse(source).body
-                 if isinstance(node, ast.FunctionDef) and node.name in exercises}
-        inside = {name for name, (begin, end) in spans.items() if begin <= last and first <= end}
-        touched |= inside or {name for name, e in exercises.items() if e.file == patch.file}
-        sources[patch.file] = source.replace(patch.old, patch.new)
-    return touched
+    return catalog.touched_exercises(course, ASSIGNMENT, patches)
 
 
 def graders_of(course: Course, exercises: set[str], trains: tuple[str, ...] = ()) -> str:
@@ -44,11 +30,7 @@ def graders_of(course: Course, exercises: set[str], trains: tuple[str, ...] = ()
     (``uses`` in course.toml) and those of exercises they use; other graders
     never call the changed functions. Training checks run only if asked.
     """
-    table = course.assignment(ASSIGNMENT).exercises
-    related = set(exercises)
-    for name in exercises:
-        related |= downstream(course, ASSIGNMENT, name) | set(table[name].uses)
-    expression = "(" + " or ".join(f"test_{name}.py" for name in sorted(related)) + ")"
+    expression = catalog.graders_expression(ASSIGNMENT, catalog.related_exercises(course, ASSIGNMENT, exercises))
     for name, keyword in TRAINING_TESTS.items():
         if name not in trains:
             expression += f" and not {keyword}"
@@ -145,6 +127,10 @@ MISTAKES = [
         Patch(M, TRAIN, "    model = build_sequential()\n" + TRAIN),)),
     Mistake("train without a seed", "train", "call keras.utils.set_random_seed(seed)", trains=("train",), hidden=True,
             patches=(Patch(M, "    keras.utils.set_random_seed(int(seed))\n", ""),)),
+    Mistake("train with batch size 16", "train", "a batch size of about 16", trains=("train",), patches=(
+        Patch(M, "epochs=epochs, batch_size=32", "epochs=epochs, batch_size=16"),)),
+    Mistake("train printing Keras' progress bar", "train", "ran with verbose=1", trains=("train",), patches=(
+        Patch(M, "batch_size=32, verbose=0)", "batch_size=32, verbose=1)"),)),
     Mistake("Keras 1 nb_epoch", "train", "fit now takes epochs=", trains=("train",), patches=(
         Patch(M, "epochs=epochs, batch_size=32", "nb_epoch=epochs, batch_size=32"),)),
     Mistake("transposed kernels", "keras_to_params", "the kernel transposed",
