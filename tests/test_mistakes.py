@@ -405,3 +405,21 @@ def test_an_input_kept_by_shape_only_still_names_its_dimensions(tmp_path):
                                           "Affine dW for W of shape (2, 3)", x.T @ dout / n, x.T @ dout, None)])
     (cluster,) = analyse(tmp_path).clusters
     assert (cluster.key.param, cluster.members) == ("1/in3.shape[0]", ["s0", "s1"])
+
+
+def test_a_self_check_names_a_mined_mistake_and_keeps_the_score(tmp_path, monkeypatch, course, make_submission):
+    from graders.engine.grading import mined
+
+    monkeypatch.setenv("COURSE_MINED_MISTAKES_DIR", str(tmp_path / "mined"))
+    folder = make_submission("a1_backprop", TANH_FLIPPED[:1])
+    unnamed = run_graders(course, "a1_backprop", folder, RunOptions("public", "local"))
+    mined.save("a1_backprop", (mined.MinedMistake(
+        "Tanh", "graders/a1_backprop/test_tanh.py::test_backward_matches_finite_differences", "Tanh backward dx",
+        "negated", "", TANH_NAME, "Check the sign of 1 - y**2."),))
+    named = run_graders(course, "a1_backprop", folder, RunOptions("public", "local"))
+    assert named.score == unnamed.score
+    told = [t.feedback for t in named.tests if TANH_NAME in t.feedback]
+    assert len(told) == 1 and "Hint: Check the sign of 1 - y**2." in told[0]
+    right = run_graders(course, "a1_backprop", make_submission("a1_backprop", name="right"),
+                        RunOptions("public", "local"))
+    assert right.score == right.max_score and not any(TANH_NAME in t.feedback for t in right.tests)
