@@ -57,11 +57,9 @@ def base_image(python: tuple[int, int]) -> str:
 
 
 def needs_tensorflow(course: Course, assignment: str) -> bool:
-    """Do this assignment's workers (preload) or oracles (tf_oracle) use TensorFlow?"""
-    if "keras" in course.assignment(assignment).preload:
-        return True
-    graders = course.root / "graders" / assignment
-    return any("tf_oracle" in path.read_text(encoding="utf-8") for path in graders.glob("*.py"))
+    """Do this assignment's workers (preload) or oracles (judge_preload) use TensorFlow? course.toml says."""
+    settings = course.assignment(assignment)
+    return bool({"keras", "tensorflow"} & {*settings.preload, *settings.judge_preload})
 
 
 def grading_extras(with_tensorflow: bool) -> tuple[str, ...]:
