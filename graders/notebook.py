@@ -61,7 +61,7 @@ class ExerciseResult:
 
 def check(assignment: str, exercise: str, folder: str | os.PathLike = ".") -> ExerciseResult:
     """Grade one exercise of the files in ``folder`` (default: the notebook's folder)."""
-    from graders.engine.authoring.notebooks import rerun_notes
+    from graders.engine.authoring.rerun_notes import rerun_notes
     from graders.engine.core.config import load_course
 
     submission = Path(folder).resolve()

@@ -11,6 +11,7 @@ import importlib.metadata
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
@@ -23,21 +24,31 @@ from tests.conftest import ROOT
 # Every module an extra (or the test extra) adds: the base install has none of them.
 REFUSED = sorted({module for modules in EXTRA_MODULES.values() for module in modules}
                  | {"playwright", "jsonschema", "yaml"})
-BASE_INSTALL = f"""
+WITHOUT_EXTRAS = f"""
 import importlib.abc, sys
 class Refuse(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in {REFUSED!r}:
             raise ModuleNotFoundError(f"No module named {{name!r}} (not in the base install)")
 sys.meta_path.insert(0, Refuse())
-from graders.engine.cli import main
-sys.exit(main(sys.argv[1:]))
 """
 
 
+def base_python(code: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", WITHOUT_EXTRAS + code, *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
 def base_course(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", BASE_INSTALL, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    return base_python("from graders.engine.cli import main\nsys.exit(main(sys.argv[1:]))", *args)
+
+
+def test_a_notebook_s_check_works_in_the_base_install():
+    """What a check cell runs, in the folder its %%writefile cells wrote (here: the solution's)."""
+    result = base_python("from graders.notebook import check\nprint(float(check('a1_backprop', 'Relu')))",
+                         cwd=ROOT / "solutions" / "a1_backprop")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "2.0"
 
 
 def test_the_base_install_self_checks_the_a1_solution_to_full_marks():

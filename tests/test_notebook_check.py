@@ -4,7 +4,7 @@ import os
 
 from graders import notebook
 from graders.engine.classbook.inputs import notebook_beside
-from graders.engine.authoring.notebooks import rerun_notes
+from graders.engine.authoring.rerun_notes import rerun_notes
 from tests.catalog.a1_backprop import MISTAKES
 from tests.conftest import Patch
 from tests.test_notebooks import cell, grade_notebooks, solved

@@ -34,7 +34,6 @@ from ..grading.variants import VARIANT_ID, has_variants
 
 MAGIC = re.compile(r"^%%writefile(?P<append> -a)? (?P<file>\S+)\s*\n")
 CELL_MARK = re.compile(r"^# %%")
-DEFINITION = re.compile(r"^(?:def|class)\s+(?P<name>\w+)", re.MULTILINE)
 BEFORE = re.compile(r"^<!-- before (?P<name>\w+) -->\s*$", re.MULTILINE)
 SETUP_HEAD = """# Setup: the course package provides the checks. Colab or a fresh Jupyter may need it installed.
 import importlib, importlib.util, subprocess, sys
@@ -83,26 +82,6 @@ class Chunk:
     @property
     def is_solution(self) -> bool:
         return BEGIN in self.source
-
-
-def rerun_notes(folder: Path, files: tuple[str, ...]) -> list[str]:
-    """How to recover files that a re-run ``%%writefile -a`` cell left with two versions of its code.
-
-    Running an appending cell again adds the new code below the old, so a fixed
-    syntax error stays in the file. Two definitions of one name show it.
-    """
-    notes = []
-    for name in files:
-        path = folder / name
-        if not path.is_file():
-            continue
-        defined = DEFINITION.findall(path.read_text(encoding="utf-8", errors="replace"))
-        twice = sorted({d for d in defined if defined.count(d) > 1})
-        if twice:
-            notes.append(f"{name} holds {', '.join(twice)} more than once: a `%%writefile -a {name}` cell was run "
-                         "again, which adds its code below the old version instead of replacing it. Re-run the "
-                         f"notebook from the `%%writefile {name}` cell (the first one, without -a) down to here.")
-    return notes
 
 
 def split_module(file: str, source: str) -> list[Chunk]:
