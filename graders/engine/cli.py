@@ -8,6 +8,7 @@ import os
 import shlex
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed: a shard's manifest records it
     _printable_streams()
     console = Console(stderr=False, markup=False)  # paths, names and feedback print literally
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
         root = Path(args.root) if args.root else _course_root()
         course = load_course(root)
@@ -47,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         Console(stderr=True).print("terminated; results finished so far are kept")
         return 128 + signal.SIGTERM
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 class Terminated(BaseException):
