@@ -178,3 +178,14 @@ def test_a_quiet_grade_still_says_on_stderr_what_student_code_can_reach(tmp_path
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0 and result.stdout == ""
     assert "Isolation:" in result.stderr and "hidden tests too" in result.stderr.replace("\n", " ")
+
+
+def test_plain_pytest_self_check_reports_a_course_toml_typo_in_one_line(tmp_path):
+    text = (ROOT / "course.toml").read_text().replace("grad_rtol = 1e-5      #", "grad_rtl = 1e-5      #")
+    (tmp_path / "course.toml").write_text(text)
+    result = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "graders" / "a1_backprop" / "test_relu.py"),
+                             "-q", "-p", "no:cacheprovider", "-n", "0", f"--course-root={tmp_path}"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+    assert "ERROR: " in output and "grad_rtl: unknown key; did you mean `grad_rtol`?" in output
+    assert "INTERNALERROR" not in output and "Traceback" not in output

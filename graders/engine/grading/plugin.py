@@ -26,7 +26,7 @@ import pytest
 
 from . import evidence, mined
 from .compare import CheckFailed
-from ..core.config import GRADERS_DIR, Assignment, Course, load_course, locate_course_root
+from ..core.config import GRADERS_DIR, Assignment, Course, CourseConfigError, load_course, locate_course_root
 from ..core.results import write_atomic
 from ..core.errors import GraderFailure, StudentCrash, StudentError, StudentTimeout
 from ..core.scoring import NOT_GRADED, TestRecord, score_records
@@ -115,7 +115,10 @@ class GradingSession:
     def course(self) -> Course:
         if self._course is None:
             root = self.config.getoption("course_root")
-            self._course = load_course(Path(root) if root else locate_course_root())
+            try:
+                self._course = load_course(Path(root) if root else locate_course_root())
+            except CourseConfigError as err:  # a course.toml typo: one line, as `course` says it, no traceback
+                raise pytest.UsageError(str(err)) from None
             devices.apply(self._course.use_gpu)  # plain pytest, notebooks' judge: before TensorFlow's import
         return self._course
 
