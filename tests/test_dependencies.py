@@ -41,12 +41,12 @@ def test_a_students_base_install_has_nothing_heavy():
     assert base & HEAVY == set() and {"numpy", "pytest"} <= base
 
 
-def test_instructors_get_the_tensorflow_extra_and_the_tests_get_the_instructors():
+def test_instructors_get_the_tensorflow_extra_and_the_tests_get_the_instructors_and_the_docs():
     def includes(extra: str) -> set[str]:
         return {e for line in PROJECT["optional-dependencies"][extra] for e in Requirement(line).extras
                 if Requirement(line).name == PROJECT["name"]}
 
-    assert includes("instructor") == {"keras", "grading"} and includes("test") == {"instructor"}
+    assert includes("instructor") == {"keras", "grading"} and includes("test") == {"instructor", "docs"}
 
 
 def test_the_quick_start_installs_what_grading_needs():
