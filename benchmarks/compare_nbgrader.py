@@ -8,7 +8,7 @@ same files from scratch (hidden tests included for `course grade`; nbgrader
 runs the notebook's check cells). Reported: wall time, submissions per
 minute, peak resident memory of the largest process, and the ratio.
 otter-grader is not measured: its `otter grade` needs Docker, which this
-machine does not run (see README).
+machine does not run (see docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """pyproject.toml picks the TensorFlow each platform publishes wheels for, and keeps students' installs light.
 
 Whether those wheels really exist is checked against PyPI by ``.ci/check_wheels.py``
-(network; its last result is in the README); here the markers themselves are
+(network; its last result is in docs/dependencies.md); here the markers themselves are
 evaluated for the four platforms and Python 3.11 to 3.13, as pip would there.
 """
 
