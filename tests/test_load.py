@@ -17,7 +17,7 @@ import pytest
 from tests import catalog
 from tests.catalog import a2_keras_by_hand, a3_keras_models
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serial")]
+pytestmark = [pytest.mark.slow, pytest.mark.long, pytest.mark.xdist_group("serial")]
 
 CATALOGS = {"a2_keras_by_hand": a2_keras_by_hand, "a3_keras_models": a3_keras_models}
 HOG = "while True:\n    pass\n"

@@ -304,6 +304,7 @@ def feedback(out, name):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_planted_mistakes_are_clustered_apart_then_named_for_every_student_with_them(tmp_path):
     import os
 

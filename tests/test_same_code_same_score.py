@@ -26,6 +26,9 @@ from tests import catalog
 from tests.catalog import a1_backprop, a2_keras_by_hand, a3_keras_models
 from tests.conftest import ROOT, exercise_scores
 
+# Every catalog entry five times over takes minutes: out of the default run, CI runs it (pytest -m long).
+pytestmark = pytest.mark.long
+
 NAMES = ("ada", "bo", "chen", "dmitri", "eve")
 IDENTITY_BOUND = {"a2_keras_by_hand": {"H", "Y", "PREDICTED_LABEL", "PREDICTION_CORRECT"}}
 CATALOGS = {"a1_backprop": a1_backprop, "a2_keras_by_hand": a2_keras_by_hand, "a3_keras_models": a3_keras_models}
