@@ -39,7 +39,10 @@ def _readme() -> str:
 def _commands() -> str:
     from graders.engine.cli import _parser
 
-    return "\n".join(_command_sections(_parser(), "course"))
+    parser = _parser()
+    usage = " ".join(parser.format_usage().split())
+    top = [parser.description or "", "", "```text", usage, "```", "", *_argument_table(parser)]
+    return "\n".join(top + _command_sections(parser, "course"))
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.ArgumentParser, str]]:
