@@ -15,6 +15,8 @@ from graders.engine.core.config_schema import reference
 ROOT = Path(__file__).resolve().parent.parent
 
 pytest.importorskip("mkdocs", reason='the docs extra is not installed: pip install -e ".[docs]"')
+# One build serves every test here: keep them on one xdist worker.
+pytestmark = pytest.mark.xdist_group("docs")
 
 
 @pytest.fixture(scope="module")
