@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import tomllib
@@ -96,7 +97,7 @@ def _default(value) -> str:
         return "required"
     if value is None:
         return "none"
-    return f"`{value!r}`" if not isinstance(value, bool) else f"`{str(value).lower()}`"
+    return f"`{json.dumps(value, default=str)}`"  # as course.toml writes it: "UTC", ["numpy"], true
 
 
 def _cell(text: str) -> str:
