@@ -1,7 +1,7 @@
 """The student course (`course release --student`) holds no answers, and self-checks like the full package.
 
 Built once per module from this repository; a1 only (its answers recorded), since
-a2 and a3 record by running TensorFlow (their equality tests are slow ones).
+a2 and a3 record by running TensorFlow.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from graders.engine.authoring.student_course import release_student_course
@@ -39,8 +40,17 @@ print(json.dumps(found))
 """
 
 def outcomes(report) -> dict:
-    """What a self-check shows: the score, and each test's status and feedback."""
-    return {"score": report.score, "tests": sorted([t.nodeid, t.status, t.feedback] for t in report.tests)}
+    """What a self-check shows: the score, and each test's status and feedback.
+
+    Keras numbers the layers it names by how many it made before in the process (dense_3, dense_31):
+    that count is the process's history, not the course's, so it is left out of the comparison.
+    """
+    import re
+
+    def feedback(text):
+        return re.sub(r"\b([a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)*)_\d+\b", r"\1_N", text)
+
+    return {"score": report.score, "tests": sorted([t.nodeid, t.status, feedback(t.feedback)] for t in report.tests)}
 
 
 @pytest.fixture(scope="module")
@@ -257,18 +267,6 @@ def test_self_check_equals_the_full_package_on_the_a1_catalog(student_course, gr
     expect_same_self_check(student, runs, grade, "a1_backprop", monkeypatch)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("assignment", ["a2_keras_by_hand", "a3_keras_models"])
-def test_self_check_equals_the_full_package_on_the_keras_catalogs(assignment, tmp_path_factory, course, grade,
-                                                                   tmp_path, monkeypatch):
-    target = tmp_path_factory.mktemp("release") / "student-course"
-    release_student_course(course, target, recorded=[assignment])
-    runs = submissions(tmp_path, assignment)
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    student = grade_in(sys.executable, target, assignment, runs, tmp_path, env)
-    expect_same_self_check(student, runs, grade, assignment, monkeypatch)
-
-
 @pytest.mark.install
 def test_installed_student_course_self_checks_like_the_full_package(student_course, grade, tmp_path, monkeypatch):
     """A fresh venv, the base install of the student course, checks run from a folder outside any clone."""
@@ -293,3 +291,13 @@ def test_installed_student_course_self_checks_like_the_full_package(student_cour
     student = grade_in(python, "-", "a1_backprop", runs, outside, env)
     assert student[str(runs["stubs"][0])]["score"] == 0
     expect_same_self_check(student, runs, grade, "a1_backprop", monkeypatch)
+
+
+def test_released_values_keep_the_order_of_mistakes(tmp_path):
+    """Of several matching mistakes the first is named: a round trip through answers.npz keeps dict order."""
+    from graders.engine.grading.answers import load_values, save_values
+
+    mistakes = {"z: listed first": np.zeros(2), "a: listed second": np.ones(2), "m": None}
+    save_values({"key": (mistakes, 1.5)}, tmp_path / "answers.npz")
+    loaded, number = load_values(tmp_path / "answers.npz")["key"]
+    assert list(loaded) == list(mistakes) and number == 1.5 and loaded["m"] is None

@@ -160,7 +160,8 @@ def _feed(hasher: Any, value: Any) -> None:
 def save_values(values: dict[str, Any], path: Path) -> None:
     arrays: list[np.ndarray] = []
     index = {key: _pack(value, arrays) for key, value in sorted(values.items())}
-    np.savez_compressed(path, index=np.array(json.dumps(index, sort_keys=True)),
+    # dicts keep their order (no sort_keys): of several matching mistakes, the first is the one named
+    np.savez_compressed(path, index=np.array(json.dumps(index)),
                         **{f"a{i}": array for i, array in enumerate(arrays)})
 
 
