@@ -260,6 +260,7 @@ def expect_same_self_check(student: dict, runs: dict[str, tuple[Path, str]], gra
         assert student[str(folder)] == full, (name, differing)
 
 
+@pytest.mark.long  # the whole a1 catalog, graded twice: minutes
 def test_self_check_equals_the_full_package_on_the_a1_catalog(student_course, grade, tmp_path, monkeypatch):
     runs = submissions(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(student_course)}
