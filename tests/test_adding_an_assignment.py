@@ -238,7 +238,8 @@ def test_a_class_is_graded_and_the_gradescope_bundle_grades_with_the_shared_help
     assert built.returncode == 0, built.stdout + built.stderr
     tree = autograder_tree(bundle, tmp_path / "autograder", root / "solutions" / NEW)
     assert (tree / "source" / "course" / "graders" / "common" / "gradients.py").is_file()
-    assert not (tree / "source" / "course" / "graders" / "a1_backprop").exists()
+    other = tree / "source" / "course" / "graders" / "a1_backprop"  # only its declarations, never its tests
+    assert [p.name for p in other.iterdir()] == ["__init__.py"]
     process = start(tree)
     stdout, _ = process.communicate(timeout=600)
     assert process.returncode == 0, stdout

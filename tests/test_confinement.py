@@ -21,6 +21,7 @@ from graders.engine.core.config import GRADERS_DIR
 from tests.conftest import ROOT
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper and Landlock are Linux only")
+pytestmark = pytest.mark.xdist_group("serial")  # scans /proc for processes that escaped
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
@@ -79,7 +80,6 @@ from graders.engine.isolation import confine
 from graders.engine.isolation import sandbox
 from graders.engine.core.config import GRADERS_DIR
 
-pytestmark = pytest.mark.xdist_group("serial")  # scans /proc for processes that escaped
 
 scratch = sys.argv[1]
 readable = (*sandbox.python_dirs(), str(sandbox.ENGINE_DIR), str(GRADERS_DIR / "__init__.py"))

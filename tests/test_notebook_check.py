@@ -47,7 +47,7 @@ def test_a_newer_notebook_beside_the_graded_files_is_pointed_out(make_submission
     for name in ("layers.py", "network.py"):
         os.utime(folder / name, (1_000_000, 1_000_000))
     text = notebook_beside(folder, ("layers.py", "network.py"))
-    assert text.startswith("Graded layers.py, network.py; a1_backprop.ipynb beside them was not graded")
+    assert text.startswith("Graded layers.py, network.py; a1_backprop.ipynb beside them was not read")
     assert "was changed after them" in text
 
 
@@ -56,7 +56,7 @@ def test_an_older_notebook_beside_the_graded_files_is_only_mentioned(make_submis
     (folder / "a1_backprop.ipynb").write_text("{}")
     os.utime(folder / "a1_backprop.ipynb", (1_000_000, 1_000_000))
     text = notebook_beside(folder, ("layers.py", "network.py"))
-    assert "not graded" in text and "changed after them" not in text
+    assert "not read" in text and "changed after them" not in text
 
 
 def test_py_files_alone_need_no_note(make_submission):

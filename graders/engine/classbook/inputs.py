@@ -203,7 +203,7 @@ def notebook_beside(folder: Path, files: tuple[str, ...]) -> str | None:
     present = [folder / name for name in files if (folder / name).is_file()]
     if not notebooks or not present:
         return None
-    text = (f"Graded {', '.join(p.name for p in present)}; {notebooks[0].name} beside them was not graded "
+    text = (f"Graded {', '.join(p.name for p in present)}; {notebooks[0].name} beside them was not read "
             "(when both are there, the .py files count).")
     newest = max(p.stat().st_mtime for p in present)
     newer = [p for p in notebooks if p.stat().st_mtime > newest]
