@@ -39,9 +39,9 @@ def spin():
 
 @pytest.fixture
 def worker(tmp_path: Path):
-    (tmp_path / "code.py").write_text(CODE, encoding="utf-8")
-    backend = WorkerBackend(tmp_path, Limits(test_seconds=2.0, submission_seconds=4.0), files=("code.py",))
-    module = backend.import_module("code")
+    (tmp_path / "timed_code.py").write_text(CODE, encoding="utf-8")
+    backend = WorkerBackend(tmp_path, Limits(test_seconds=2.0, submission_seconds=4.0), files=("timed_code.py",))
+    module = backend.import_module("timed_code")
     yield backend, {name: backend.getattr(module, name) for name in ("answer", "nap", "spin")}
     backend.close()
 
