@@ -236,6 +236,72 @@ def test_a_python_that_cannot_start_still_leaves_results_saying_so(bundle, tmp_p
     assert results["score"] == 0 and "not your fault" in results["output"]
 
 
+def test_a_judge_killed_while_grading_leaves_results_saying_so_and_exits_non_zero(bundle, tmp_path):
+    """As when the container's OOM killer picks the judge: SIGKILL, nothing written by Python."""
+    root = autograder_tree(bundle, tmp_path, SOLUTION)
+    killed = tmp_path / "killed-python"
+    killed.write_text("#!/bin/sh\nkill -KILL $$\n")
+    killed.chmod(0o755)
+    process = start(root, python=str(killed))
+    stdout, _ = process.communicate(timeout=60)
+    results = json.loads((root / "results" / "results.json").read_text())
+    validate(results)
+    assert process.returncode != 0, stdout
+    assert results["score"] == 0 and "not your fault" in results["output"]
+
+
+def run_in_process(root: Path, monkeypatch, run_graders=None) -> tuple[int, dict]:
+    """``python -m graders.engine.platforms.gradescope run`` here, without its preload (no forkserver)."""
+    from graders.engine.grading import runner
+    from graders.engine.platforms import gradescope
+
+    monkeypatch.setattr(gradescope, "preload", lambda course_root, assignment: None)
+    if run_graders is not None:
+        monkeypatch.setattr(runner, "run_graders", run_graders)
+    status = gradescope.main(["run", "a1_backprop", "--autograder-root", str(root), "--course", str(ROOT)])
+    return status, json.loads((root / "results" / "results.json").read_text())
+
+
+def test_grading_that_raises_leaves_results_saying_so_and_exits_non_zero(tmp_path, monkeypatch, capsys):
+    from graders.engine.platforms.gradescope import FAILED_OUTPUT, GRADING_FAILED
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the grader")
+
+    shutil.copytree(SOLUTION, tmp_path / "submission", ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    status, results = run_in_process(tmp_path, monkeypatch, broken)
+    validate(results)
+    assert status == GRADING_FAILED
+    assert results["output"] == FAILED_OUTPUT and "not your fault" in FAILED_OUTPUT
+    assert all(t["name"].endswith("not graded") for t in results["tests"])
+    assert "a bug in the grader" in capsys.readouterr().out  # the instructor's log says why
+    assert "a bug in the grader" not in json.dumps(results)
+
+
+def test_an_empty_upload_is_the_students_zero_not_a_grader_failure(tmp_path, monkeypatch):
+    (tmp_path / "submission").mkdir()
+    status, results = run_in_process(tmp_path, monkeypatch)
+    validate(results)
+    assert status == 0
+    assert results["score"] == 0 and "not your fault" not in results["output"]
+    assert all("could not be read" in t["output"] for t in results["tests"])
+
+
+def test_checks_the_grader_could_not_run_are_announced_first_as_not_the_students_fault(course):
+    from graders.engine.core.scoring import NOT_GRADED, TestRecord, score_records
+    from graders.engine.platforms.gradescope import PARTLY_GRADED_OUTPUT, results_for
+
+    records = [TestRecord(nodeid="Affine::a", title="a", exercise="Affine", hidden=False, weight=1.0,
+                          status="passed"),
+               TestRecord(nodeid="Relu::b", title="b", exercise="Relu", hidden=False, weight=1.0,
+                          status=NOT_GRADED, feedback="no worker")]
+    report = score_records(course.assignment("a1_backprop"), "s", records)
+    results = results_for(report, 1.0)
+    validate(results)
+    assert not report.graded
+    assert results["output"].startswith(PARTLY_GRADED_OUTPUT + "\n") and "points" in results["output"]
+
+
 def test_the_schema_refuses_what_gradescope_would_not_understand():
     with pytest.raises(jsonschema.ValidationError):
         validate({"score": 1, "tests": [{"score": 1, "status": "ok"}]})
@@ -312,9 +378,10 @@ def test_a_grader_error_without_bubblewrap_still_gives_the_not_your_fault_result
     broken.write_text(broken.read_text() + "\nraise RuntimeError('a bug in the grader')\n")
     process = start(root, sandbox="none")
     stdout, _ = process.communicate(timeout=600)
-    assert process.returncode == 0, stdout
+    assert process.returncode != 0, stdout  # Gradescope's log shows the run failed
     results = json.loads((root / "results" / "results.json").read_text())
     validate(results)
     assert results["score"] == 0 and GRADER_FAILED in json.dumps(results), results
+    assert "not your fault" in results["output"]
     assert "a bug in the grader" in stdout  # the instructor's log says why; the student's results do not
     assert "a bug in the grader" not in json.dumps(results)

@@ -56,11 +56,24 @@ def in_container(folder: Path, command: str, **env: str) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, text=True)
 
 
+def mount_point() -> Path:
+    """The host's /autograder: created if missing, never removed.
+
+    Every run binds its own folder over it in a namespace of its own, so runs
+    of other pytest sessions on this machine share it. Linux detaches the
+    mounts on a directory removed in *any* namespace: a session removing it at
+    its end would unmount another's bundle in the middle of its run, which then
+    wrote its results to a new host /autograder and exited 0, leaving no
+    results.json in its own folder (CI's intermittent a3 failure).
+    """
+    AUTOGRADER.mkdir(exist_ok=True)
+    return AUTOGRADER
+
+
 @pytest.fixture(scope="module")
 def image(tmp_path_factory) -> Path:
     """/autograder after a1's setup.sh: the venv built from the bundle's lock."""
-    created = not AUTOGRADER.exists()
-    AUTOGRADER.mkdir(exist_ok=True)  # the mount point; empty, and only ever bound over
+    mount_point()
     folder = tmp_path_factory.mktemp("autograder")
     os.chmod(folder, 0o755)
     bundles = tmp_path_factory.mktemp("bundles")
@@ -73,8 +86,6 @@ def image(tmp_path_factory) -> Path:
     assert setup.returncode == 0, log[-3000:]
     print(f"setup.sh built the image in {time.monotonic() - started:.0f} s")
     yield folder, bundles
-    if created:
-        shutil.rmtree(AUTOGRADER, ignore_errors=True)
 
 
 def grade(image: tuple[Path, Path], assignment: str, submission: Path) -> tuple[dict, str, float]:
@@ -88,12 +99,16 @@ def grade(image: tuple[Path, Path], assignment: str, submission: Path) -> tuple[
     for path in submission.glob("*.py"):
         shutil.copy(path, folder / "submission" / path.name)
     (folder / "submission_metadata.json").write_text(json.dumps({"users": [{"email": "instructor"}]}))
+    mount = os.open(mount_point(), os.O_RDONLY | os.O_DIRECTORY)  # to tell whether it is removed meanwhile
     process = in_container(folder, f"{AUTOGRADER}/run_autograder", COURSE_SANDBOX="none")
     sampler = Sampler(process.pid)
     sampler.start()
     log, _ = process.communicate(timeout=1200)
     sampler.done.set()
     sampler.join()
+    removed = os.fstat(mount).st_nlink == 0
+    os.close(mount)
+    assert not removed, "another process removed the host's /autograder during this run: results went astray"
     assert process.returncode == 0, log[-3000:]
     results = json.loads((folder / "results" / "results.json").read_text())
     validate(results)

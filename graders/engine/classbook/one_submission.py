@@ -47,19 +47,30 @@ def grade_one(root: str, assignment: str, submission: SubmissionInput, out: str,
 
 def record_unreadable(course: Course, assignment: str, name: str, out: Path, why: str) -> None:
     """The student's zero for files that could not be read, saying why (no fingerprint: a fix is regraded)."""
-    records = [TestRecord(nodeid=f"{exercise}::unreadable", title="submission could not be read", exercise=exercise,
-                          hidden=False, weight=1.0, status=UNREADABLE,
-                          feedback=f"Your submission could not be read: {why}")
-               for exercise in course.assignment(assignment).exercises]
-    write_submission_results(out, score_records(course.assignment(assignment), name, records), fingerprint="")
+    write_submission_results(out, unreadable_report(course, assignment, name, why), fingerprint="")
 
 
 def record_zero(course: Course, assignment: str, name: str, out: Path, feedback: str, note: str = "") -> None:
     """A zero with an honest message, and no fingerprint, so the next run retries it."""
-    records = [TestRecord(nodeid=f"{exercise}::not-graded", title="not graded", exercise=exercise, hidden=False,
-                          weight=1.0, status=NOT_GRADED, feedback=feedback)
-               for exercise in course.assignment(assignment).exercises]
-    report: Report = score_records(course.assignment(assignment), name, records)
+    report = not_graded_report(course, assignment, name, feedback)
     if note:
         report.notes.append(f"{GRADER_FAILURE_NOTE}:\n" + note[-4000:])
     write_submission_results(out, report, fingerprint="")
+
+
+def unreadable_report(course: Course, assignment: str, name: str, why: str) -> Report:
+    """Every exercise "unreadable": the student's zero, saying why."""
+    return _every_exercise(course, assignment, name, UNREADABLE, "submission could not be read",
+                           f"Your submission could not be read: {why}")
+
+
+def not_graded_report(course: Course, assignment: str, name: str, feedback: str) -> Report:
+    """Every exercise "not graded": the grader's failure, never the student's zero."""
+    return _every_exercise(course, assignment, name, NOT_GRADED, "not graded", feedback)
+
+
+def _every_exercise(course: Course, assignment: str, name: str, status: str, title: str, feedback: str) -> Report:
+    records = [TestRecord(nodeid=f"{exercise}::{status}", title=title, exercise=exercise, hidden=False,
+                          weight=1.0, status=status, feedback=feedback)
+               for exercise in course.assignment(assignment).exercises]
+    return score_records(course.assignment(assignment), name, records)

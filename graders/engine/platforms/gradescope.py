@@ -201,7 +201,8 @@ PYTHONPATH="$COURSE${{PYTHONPATH:+:$PYTHONPATH}}" TF_CPP_MIN_LOG_LEVEL=3 \\
   "$PYTHON" -m graders.engine.platforms.gradescope run {shlex.quote(assignment)} --autograder-root "$ROOT" --course "$COURSE"
 status=$?
 if [ ! -s "$RESULTS" ]; then
-  # The grader wrote nothing (Python could not start: a broken image?): say so, not "no results".
+  # The grader wrote nothing (Python could not start, or the judge was killed: out of memory?):
+  # say so, not "no results", and exit non-zero.
   echo "run_autograder: the grader exited with $status before writing $RESULTS"
   printf '%s\\n' {shlex.quote(fallback)} > "$RESULTS"
 fi
@@ -209,20 +210,21 @@ exit "$status"
 """
 
 
-FALLBACK_OUTPUT = ("The autograder failed before grading your submission; this is not your fault. "
-                   "Your instructor can see the log and will regrade it.")
+NOT_YOUR_FAULT = "this is not your fault. Your instructor can see the log and will regrade it."
+FALLBACK_OUTPUT = f"The autograder failed before grading your submission; {NOT_YOUR_FAULT}"
+FAILED_OUTPUT = f"The autograder failed while grading your submission; {NOT_YOUR_FAULT}"
+PARTLY_GRADED_OUTPUT = f"The autograder failed on some checks (marked 'not graded'); {NOT_YOUR_FAULT}"
+GRADING_FAILED = 1  # run's exit status when any check could not be graded: Gradescope's log shows the run failed
 
 
 # --- inside the container -----------------------------------------------------------------------
 
-def grade_submission(root: Path, course_root: Path, assignment: str) -> dict:
-    """Grade ``root/submission``; the Gradescope results dict (also when grading itself fails)."""
-    from ..classbook.one_submission import GRADER_FAILED
+def grade_submission(root: Path, course_root: Path, assignment: str) -> Report:
+    """Grade ``root/submission`` (when grading itself fails: every check "not graded", never raises)."""
     from ..classbook.inputs import Inputs
-    from ..core.results import gradescope_results
+    from ..classbook.one_submission import GRADER_FAILED, not_graded_report, unreadable_report
     from ..grading.runner import RunOptions, run_graders
 
-    started = time.monotonic()
     course = load_course(course_root)
     name = student_key(root / "submission_metadata.json")
     try:
@@ -232,15 +234,29 @@ def grade_submission(root: Path, course_root: Path, assignment: str) -> dict:
             chosen = _choose(found, course.assignment(assignment).files)
             if chosen is None:
                 why = "; ".join(inputs.problems.values()) or "the submission is empty"
-                report = zero_report(course, assignment, name, f"Your submission could not be read: {why}")
+                report = unreadable_report(course, assignment, name, why)
             else:
                 options = RunOptions(visibility="all", student_ids=student_ids(root / "submission_metadata.json"))
                 report = run_graders(course, assignment, chosen.folder, options, name=name)
                 report.notes += list(chosen.notes)
     except Exception:  # noqa: BLE001 - the student must get results and an honest message either way
         print(traceback.format_exc(), flush=True)  # stdout: instructors see it, students do not
-        report = zero_report(course, assignment, name, GRADER_FAILED)
-    return gradescope_results(report) | {"execution_time": round(time.monotonic() - started)}
+        report = not_graded_report(course, assignment, name, GRADER_FAILED)
+    return report
+
+
+def results_for(report: Report, seconds: float) -> dict:
+    """Gradescope's results; where the grader failed, its output says so first: the zero is not the student's."""
+    from ..core.results import gradescope_results
+    from ..core.scoring import NOT_GRADED
+
+    results = gradescope_results(report) | {"execution_time": round(seconds)}
+    not_graded = sum(record.status == NOT_GRADED for record in report.tests)
+    if not_graded and not_graded == len(report.tests):
+        results["output"] = FAILED_OUTPUT
+    elif not_graded:
+        results["output"] = f"{PARTLY_GRADED_OUTPUT}\n{results['output']}"
+    return results
 
 
 def _choose(found: list[SubmissionInput], files: tuple[str, ...]) -> SubmissionInput | None:
@@ -276,16 +292,6 @@ def student_ids(metadata: Path) -> tuple[str, ...]:
         return ()
 
 
-def zero_report(course: Course, assignment: str, name: str, feedback: str) -> Report:
-    """Every exercise at zero with one honest message (as `course grade` records a grader failure)."""
-    from ..core.scoring import NOT_GRADED, TestRecord, score_records
-
-    records = [TestRecord(nodeid=f"{exercise}::not-graded", title="not graded", exercise=exercise, hidden=False,
-                          weight=1.0, status=NOT_GRADED, feedback=feedback)
-               for exercise in course.assignment(assignment).exercises]
-    return score_records(course.assignment(assignment), name, records)
-
-
 def preload(course_root: Path, assignment: str) -> None:
     """Import once what the worker and the judge need, before grading: Gradescope's 768 MB.
 
@@ -312,11 +318,13 @@ def run(assignment: str, root: Path, course_root: Path) -> int:
     from ..isolation.sandbox import describe
 
     print(f"graders: {GRADERS_DIR}; isolation: {describe()}", flush=True)
+    started = time.monotonic()
     preload(course_root, assignment)
-    results = grade_submission(root, course_root, assignment)
+    report = grade_submission(root, course_root, assignment)
+    results = results_for(report, time.monotonic() - started)
     write_atomic(root / "results" / "results.json", json.dumps(results, indent=1))
     print(results["output"], flush=True)
-    return 0
+    return 0 if report.graded else GRADING_FAILED
 
 
 def main(argv: list[str] | None = None) -> int:
