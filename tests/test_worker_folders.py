@@ -89,9 +89,6 @@ def test_sigterm_to_the_command_takes_every_folder_with_it(tmp_path, tmpdir_env)
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the job's processes in /proc")
-@pytest.mark.xfail(reason="known gap: with SIGTERM to every process at once, two judges' folders are left "
-                          "(found after the memory and worker changes landed); the next run's sweep removes them, "
-                          "as test_a_folder_whose_maker_was_killed_is_removed_by_the_next_run shows", strict=False)
 def test_sigterm_to_every_process_of_the_job_takes_every_folder_with_it(tmp_path, tmpdir_env):
     """As SLURM cancels a job: SIGTERM to all of its processes at once."""
     folder, env = tmpdir_env
@@ -114,4 +111,21 @@ def test_a_folder_whose_maker_was_killed_is_removed_by_the_next_run(tmp_path, tm
     result = subprocess.run([sys.executable, "-m", "graders.engine.cli", "check", "a1_backprop", "--submission",
                              str(SOLUTION)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
+    assert left(folder) == []
+
+
+def test_unpacked_submissions_go_with_their_process_even_unclosed(tmp_path, tmpdir_env):
+    """Inputs' scratch (unpacked zips, decoded notebooks) is an owned folder: gone at exit without close()."""
+    folder, env = tmpdir_env
+    from tests.test_batch import zip_folder
+
+    archive = zip_folder(SOLUTION, tmp_path / "ann.zip")
+    program = ("import sys; from pathlib import Path; from graders.engine.core.config import load_course; "
+               "from graders.engine.classbook.inputs import Inputs; "
+               "inputs = Inputs(load_course(Path('.')).assignment('a1_backprop')); "
+               "[s] = inputs.resolve([Path(sys.argv[1])]); assert s.folder.is_dir(); print(s.folder)")
+    result = subprocess.run([sys.executable, "-c", program, str(archive)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).is_relative_to(folder)  # it was made where we look
     assert left(folder) == []

@@ -25,6 +25,7 @@ from ..authoring.cell_spans import CellSpan
 from .canvas import CanvasSubmission, group_files
 from ..core.config import Assignment, CourseConfigError
 from ..core.errors import NotebookError
+from ..isolation import scratch
 from ..isolation.student import same_name_but_case
 from .late import CANVAS_LATE, CANVAS_ON_TIME, SubmissionTime, found_time
 
@@ -70,7 +71,7 @@ class Inputs:
 
     def __exit__(self, *exc: object) -> None:
         if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            scratch.remove(self._scratch)
 
     def resolve(self, paths: list[Path]) -> list[SubmissionInput]:
         found: list[SubmissionInput] = []
@@ -170,7 +171,8 @@ class Inputs:
 
     def _scratch_dir(self, prefix: str) -> Path:
         if self._scratch is None:
-            self._scratch = Path(tempfile.mkdtemp(prefix="course-inputs-"))
+            # decoded notebooks and unpacked zips: they go with this process even if close() is never reached
+            self._scratch = scratch.owned_folder("course-inputs-")
         return Path(tempfile.mkdtemp(prefix=prefix, dir=self._scratch))
 
     def _unzip(self, archive: Path) -> Path:

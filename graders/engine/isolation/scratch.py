@@ -1,6 +1,7 @@
 """Temporary folders (and child processes) that go with the process that made them, however it ends.
 
-A judge's worker home (``course-workers-<pid>-*``) holds copies of student
+A judge's worker home (``course-workers-<pid>-*``) and the unpacked zips and
+notebooks of a batch (``course-inputs-<pid>-*``) hold copies of student
 submissions. ``atexit`` alone misses two endings: a multiprocessing child (a
 judge) leaves through ``os._exit``, and SIGTERM (a cancelled SLURM job, a
 deleted pod) runs no exit handlers. So each folder is removed by
@@ -24,7 +25,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-PREFIXES = ("course-workers-", "course-run-")
+PREFIXES = ("course-workers-", "course-run-", "course-inputs-")
 _OWNED = re.compile(r"-(?P<pid>\d+)-[^-]*$")
 _folders: dict[Path, int] = {}  # folder -> the pid that made it (forked children inherit this dict)
 _handler_pid: int | None = None
@@ -34,7 +35,7 @@ def owned_folder(prefix: str) -> Path:
     """A new temporary folder ``<prefix><pid>-*``, removed when this process ends."""
     sweep()
     folder = _make(prefix)
-    multiprocessing.util.Finalize(None, _remove, args=(folder,), exitpriority=0)
+    multiprocessing.util.Finalize(None, remove, args=(folder,), exitpriority=0)
     return folder
 
 
@@ -45,7 +46,7 @@ def temporary(prefix: str) -> Iterator[Path]:
     try:
         yield folder
     finally:
-        _remove(folder)
+        remove(folder)
 
 
 def sweep() -> None:
@@ -74,6 +75,10 @@ def end_on_sigterm() -> None:
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum: int, frame) -> None:
+        # Cancelling a job signals every process at once, and each parent passes SIGTERM on to its
+        # children too: a second SIGTERM during this cleanup would end the process half-way through
+        # removing its folder. So further ones are ignored until the folders are gone.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         children = multiprocessing.active_children()
         for child in children:
             child.terminate()  # each removes its own folders the same way
@@ -81,8 +86,9 @@ def end_on_sigterm() -> None:
             child.join(10)
         for folder, pid in list(_folders.items()):
             if pid == os.getpid():
-                _remove(folder)
+                remove(folder)
         if callable(previous):
+            signal.signal(signal.SIGTERM, on_sigterm)  # as before this signal; the previous handler decides
             previous(signum, frame)
         elif previous != signal.SIG_IGN:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -98,9 +104,10 @@ def _make(prefix: str) -> Path:
     return folder
 
 
-def _remove(folder: Path) -> None:
-    _folders.pop(folder, None)
+def remove(folder: Path) -> None:
+    """Remove an owned folder now (before its maker ends)."""
     shutil.rmtree(folder, ignore_errors=True)
+    _folders.pop(folder, None)  # after: should this process be stopped mid-way, its handler still knows it
 
 
 def _alive(pid: int) -> bool:
