@@ -53,6 +53,11 @@ def start_ticks(pid: int) -> int | None:
     return proc.start if proc else None
 
 
+def parent(pid: int) -> int | None:
+    proc = _read(pid)
+    return proc.ppid if proc else None
+
+
 def end_leftovers(worker_pid: int, worker_start: int, spare: Collection[int] = ()) -> int:
     """SIGKILL the worker and all it started; returns how many processes were killed.
 

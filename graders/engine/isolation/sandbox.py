@@ -115,12 +115,17 @@ def bwrap_works() -> bool:
         return False
 
 
-def wrapper_executable(home: Path) -> Path:
-    """A script that starts Python inside the sandbox, for multiprocessing's set_executable."""
+def sandboxed(home: Path, program: list[str]) -> list[str]:
+    """The command that runs ``program`` inside the sandbox, with ``home`` its only writable folder."""
     binary = shutil.which("bwrap")
     assert binary is not None
     env_args = [arg for key, value in worker_environment(str(home)).items() for arg in ("--setenv", key, value)]
-    command = [binary, *_mounts(home), "--clearenv", *env_args, "--chdir", str(home), "--", sys.executable]
+    return [binary, *_mounts(home), "--clearenv", *env_args, "--chdir", str(home), "--", *program]
+
+
+def wrapper_executable(home: Path) -> Path:
+    """A script that starts Python inside the sandbox, for multiprocessing's set_executable."""
+    command = sandboxed(home, [sys.executable])
     script = home / "python-in-sandbox"
     script.write_text("#!/bin/sh\nexec " + " ".join(shlex.quote(c) for c in command) + ' "$@"\n', encoding="utf-8")
     script.chmod(0o700)

@@ -34,6 +34,8 @@ from . import confine
 
 from . import memory
 
+from . import namespaces
+
 from . import platform_caps
 
 from . import reaper
@@ -104,19 +106,26 @@ class _Forkserver:
         ~265 MB of heap that the judge, which imports Keras too, holds a second
         time. Forked from the judge, forkserver and workers share the judge's
         pages copy-on-write. Only before anything else runs (no TensorFlow op,
-        no other thread), and only without bubblewrap (whose forkserver must
-        start inside the sandbox). Workers set themselves up as before
-        (worker.serve: own user id, limits, confinement) after their fork.
+        no other thread). With bubblewrap, the forked forkserver first enters a
+        sandbox bubblewrap holds for it (namespaces.py), or does not serve at
+        all. Workers set themselves up as before (worker.serve: own user id,
+        limits, confinement) after their fork.
         """
-        if (self.home is not None or not platform_caps.detect().forkserver or sandbox.mode() != "none"
-                or not _forkserver_internals_known()):
+        if self.home is not None or not platform_caps.detect().forkserver or not _forkserver_internals_known():
             return False
         for module in ("graders.engine.isolation.worker", *preload):
             with contextlib.suppress(ImportError):  # as the forkserver does: the worker reports it
                 importlib.import_module(module)
         self.preload = tuple(dict.fromkeys(preload))
         self._new_home()
-        _fork_forkserver()
+        assert self.home is not None
+        try:
+            holder = namespaces.start_holder(self.home) if self.sandbox == "bwrap" else None
+            _fork_forkserver(holder.pid if holder else None, self.home)
+        except OSError as err:  # the usual forkserver, started inside the sandbox, serves instead
+            print(f"note: workers' forkserver not shared with the judge ({err})", file=sys.stderr)
+            self.preload, self.home = (), None
+            return False
         return True
 
     def _spawn_context(self) -> multiprocessing.context.BaseContext:
@@ -155,8 +164,12 @@ def _forkserver_internals_known() -> bool:
             and not getattr(server, "_forkserver_authkey", None))
 
 
-def _fork_forkserver() -> None:
-    """multiprocessing's ForkServer.ensure_running, with os.fork() where it starts a new Python."""
+def _fork_forkserver(holder: int | None, home: Path) -> None:
+    """multiprocessing's ForkServer.ensure_running, with os.fork() where it starts a new Python.
+
+    ``holder``: a process in the bubblewrap sandbox the forkserver must enter
+    (OSError if it cannot: then it serves nobody).
+    """
     from multiprocessing import connection, forkserver, resource_tracker, util
 
     resource_tracker.ensure_running()  # before the fork: workers reach the judge's tracker, as usual
@@ -172,20 +185,35 @@ def _fork_forkserver() -> None:
             os.chmod(address, 0o600)
         listener.listen()
         alive_r, alive_w = os.pipe()  # every client holds alive_w; the server ends when all are gone
+        ready_r, ready_w = os.pipe()  # one byte once the forkserver is where it serves from
         pid = os.fork()
         if pid == 0:
-            _serve_forks(listener.fileno(), alive_r)
+            _serve_forks(listener.fileno(), alive_r, ready_w, holder, home)
         os.close(alive_r)
+        os.close(ready_w)
+        with open(ready_r, "rb") as ready:
+            serving = ready.read(1) == b"1"  # b"" if it ended instead
+    if not serving:
+        os.close(alive_w)
+        os.waitpid(pid, 0)
+        raise OSError("the forked forkserver could not enter the sandbox")
     server = forkserver._forkserver
     server._forkserver_address, server._forkserver_alive_fd, server._forkserver_pid = address, alive_w, pid
 
 
-def _serve_forks(listener_fd: int, alive_r: int) -> None:
-    """The forked forkserver: only its two descriptors (the judge's files are not the workers' business)."""
+def _serve_forks(listener_fd: int, alive_r: int, ready_w: int, holder: int | None, home: Path) -> None:
+    """The forked forkserver: in the sandbox if there is one, with only its two descriptors."""
     try:
         from multiprocessing import forkserver
 
-        keep = {0, 1, 2, listener_fd, alive_r}
+        if holder is not None:  # as bubblewrap starts its program: its namespaces, home, session, environment
+            namespaces.join(holder)
+            os.chdir(home)
+            os.setsid()
+            os.environ.clear()
+            os.environ.update(sandbox.worker_environment(str(home)))
+        os.write(ready_w, b"1")
+        keep = {0, 1, 2, listener_fd, alive_r}  # the judge's files are not the workers' business
         for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
             if fd not in keep:
                 with contextlib.suppress(OSError):
