@@ -133,6 +133,16 @@ def test_sandboxed_code_cannot_read_course_files(secret, strict_course, make_sub
 
 
 @sandboxed
+def test_a_spawned_worker_after_a_forked_one_is_sandboxed_too(strict_course, make_submission, monkeypatch):
+    """One judge, both start methods (COURSE_FORCE_NO changed between two gradings): both in the sandbox."""
+    folder = make_submission("a1_backprop", (inject(RELU_FORWARD, f"open({str(ROOT / 'course.toml')!r}).read()"),))
+    for forced in ("", "forkserver"):
+        monkeypatch.setenv("COURSE_FORCE_NO", forced)
+        report = run_graders(strict_course, "a1_backprop", folder, RunOptions("public", "worker"))
+        assert "FileNotFoundError" in feedback_of(report, "Relu"), (forced, feedback_of(report, "Relu"))
+
+
+@sandboxed
 def test_sandboxed_code_has_no_network_and_no_grader_environment(strict_course, make_submission, monkeypatch):
     monkeypatch.setenv("COURSE_SECRET_TOKEN", "s3cret")
     folder = make_submission("a1_backprop", (inject(RELU_FORWARD, (

@@ -131,12 +131,14 @@ class _Forkserver:
     def _spawn_context(self) -> multiprocessing.context.BaseContext:
         if self.home is None:
             self._new_home()
-            if self.sandbox == "bwrap":
-                from multiprocessing import resource_tracker
+        assert self.home is not None
+        # also when a forkserver made the home first (COURSE_FORCE_NO changed in one process), or a
+        # forkserver restart made a new one: a spawned worker starts in the sandbox of the current home
+        if self.sandbox == "bwrap" and not (self.spawn_executable or "").startswith(f"{self.home}{os.sep}"):
+            from multiprocessing import resource_tracker
 
-                resource_tracker.ensure_running()
-                assert self.home is not None
-                self.spawn_executable = str(sandbox.wrapper_executable(self.home))
+            resource_tracker.ensure_running()
+            self.spawn_executable = str(sandbox.wrapper_executable(self.home))
         return multiprocessing.get_context("spawn")
 
     def _new_home(self) -> None:
