@@ -7,14 +7,16 @@ run by Keras' predict in the judge.
 import numpy as np
 import pytest
 
+from graders.engine.grading.answers import Answers
 from graders.engine.grading.compare import expect_close, expect_unchanged
 
 from . import keras_ref
 from .hints import explain_known, matmul_mismatch
 
 pytestmark = pytest.mark.exercise("dense_forward")
+answers = Answers.of(__name__)  # reference values: computed here, read from answers.npz in the student course
 
-ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}
+ACTIVATIONS = ("tanh", "relu", "linear")
 HINT = ("x has shape (N, inputs) or (inputs,), and W has Keras' shape (inputs, units): "
         "x @ W + b has one row per sample and one column per unit.")
 
@@ -26,32 +28,13 @@ def make_case(rng, x_shape, units):
     return x, W, b
 
 
-def mistakes(x, W, b, activation):
-    """Wrong answers students give, computed with NumPy for naming only (the reference is Keras)."""
-    act = ACTIVATIONS[activation]
-    x, W, b = (np.asarray(a, dtype=np.float64) for a in (x, W, b))
-    z = x @ W + b
-    found = {
-        "forgot the bias b": act(x @ W),
-        "added b after the activation instead of before": act(x @ W) + b,
-    }
-    for other, other_act in ACTIVATIONS.items():
-        if other != activation:
-            found[f"applied {other} where activation={activation!r} was asked"] = other_act(z)
-    if W.shape[0] == W.shape[1]:
-        found["computed W @ x (the column-vector habit) instead of x @ W; Keras' kernel is (inputs, units)"] = \
-            act(W @ x + b) if x.ndim == 1 or x.shape[0] == W.shape[1] else None
-        found["used W transposed: x @ W.T instead of x @ W"] = act(x @ W.T + b)
-    return found
-
-
 def check(student, tol, x, W, b, activation, what, pass_activation=True):
     args = (x, W, b, activation) if pass_activation else (x, W, b)
     with explain_known(HINT):
-        got = student.by_hand.dense_forward(*args)
+        got = student.by_hand.dense_forward(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
     expected = keras_ref.reference_dense(x, W, b, activation)
     expect_close(got, expected, what, rtol=tol["keras_rtol"], atol=tol["keras_atol"],
-                 mistakes=mistakes(x, W, b, activation))
+                 mistakes=answers.dense_forward_mistakes(x, W, b, activation))
 
 
 def test_default_activation_is_tanh(student, rng, tol):
@@ -77,9 +60,10 @@ def test_one_sample_as_a_1d_array(student, rng, tol):
     """A 1-D x of shape (inputs,) gives a 1-D result of shape (units,)"""
     x, W, b = make_case(rng, (3,), 4)
     with explain_known(HINT, {matmul_mismatch(3, 4): "computed W @ x instead of x @ W"}):
-        got = student.by_hand.dense_forward(x, W, b, "tanh")
+        got = student.by_hand.dense_forward(x.copy(), W.copy(), b.copy(), "tanh")
     expected = keras_ref.reference_dense(x, W, b, "tanh")
-    known = {**mistakes(x, W, b, "tanh"), "returned a batch of one, shape (1, 4), for a 1-D x": expected[None]}
+    known = {**answers.dense_forward_mistakes(x, W, b, "tanh"),
+             "returned a batch of one, shape (1, 4), for a 1-D x": expected[None]}
     expect_close(got, expected, "dense_forward for a 1-D x of shape (3,), W (3, 4)", rtol=tol["keras_rtol"],
                  atol=tol["keras_atol"], mistakes=known,
                  hint="for x of shape (inputs,), x @ W already has shape (units,).")

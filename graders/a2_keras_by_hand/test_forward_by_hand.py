@@ -4,9 +4,9 @@ The reference is that Keras model, with the seed's or random weights set by
 set_weights, predicting both its hidden layer and its output.
 """
 
-import numpy as np
 import pytest
 
+from graders.engine.grading.answers import Answers
 from graders.engine.grading.compare import CheckFailed, expect_close
 
 from . import keras_ref
@@ -14,33 +14,10 @@ from .hints import explain_known, matmul_mismatch
 from .seed_model import ACTIVATIONS, SEED_WEIGHTS, SEED_X, SIZES, random_weights
 
 pytestmark = pytest.mark.exercise("forward_by_hand")
+answers = Answers.of(__name__)  # reference values: computed here, read from answers.npz in the student course
 
 HINT = ("h = tanh(x @ W1 + b1) has shape (N, 5) (or (5,) for one sample); the output layer takes h: "
         "y = tanh(h @ W2 + b2), shape (N, 1) (or (1,)).")
-
-
-def mistakes(weights, x):
-    """Wrong (h, y) pairs students compute, by NumPy, for naming only."""
-    W1, b1, W2, b2 = (np.asarray(w, dtype=np.float64) for w in weights)
-    z1 = x @ W1 + b1
-    h = np.tanh(z1)
-    hidden = {
-        "tanh applied only to the output: h is x @ W1 + b1 without tanh": z1,
-        "relu instead of tanh in the hidden layer": np.maximum(z1, 0),
-        "forgot the bias b1": np.tanh(x @ W1),
-        "h transposed: W1.T @ x.T gives one column per sample, Keras gives one row": h.T,
-    }
-    output = {
-        "tanh applied only to the output (none after the hidden layer)": np.tanh(z1 @ W2 + b2),
-        "relu instead of tanh in the hidden layer": np.tanh(np.maximum(z1, 0) @ W2 + b2),
-        "relu instead of tanh in both layers": np.maximum(np.maximum(z1, 0) @ W2 + b2, 0),
-        "no tanh on the output": h @ W2 + b2,
-        "forgot the bias b2": np.tanh(h @ W2),
-        "forgot the bias b1": np.tanh(np.tanh(x @ W1) @ W2 + b2),
-        "forgot both biases": np.tanh(np.tanh(x @ W1) @ W2),
-        "y transposed: one column per sample, Keras gives one row": np.tanh(h @ W2 + b2).T,
-    }
-    return hidden, output
 
 
 def run(student, weights, x):
@@ -62,7 +39,7 @@ def run(student, weights, x):
 def check(student, tol, weights, x, what):
     h, y = run(student, weights, x)
     expected_h, expected_y = keras_ref.reference_stack(weights, x, ACTIVATIONS, every_layer=True)
-    hidden, output = mistakes(weights, x)
+    hidden, output = answers.forward_by_hand_mistakes(weights, x)
     kw = dict(rtol=tol["keras_rtol"], atol=tol["keras_atol"])
     expect_close(h, expected_h, f"h (hidden activations) {what}", mistakes=hidden, **kw)
     expect_close(y, expected_y, f"y (output) {what}", mistakes=output, **kw,

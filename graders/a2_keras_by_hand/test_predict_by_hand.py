@@ -1,8 +1,8 @@
 """predict_by_hand(weights, x, activations): any stack of Dense layers, against Keras."""
 
-import numpy as np
 import pytest
 
+from graders.engine.grading.answers import Answers
 from graders.engine.grading.compare import expect_close
 
 from . import keras_ref
@@ -10,35 +10,11 @@ from .hints import explain_known
 from .seed_model import random_weights
 
 pytestmark = pytest.mark.exercise("predict_by_hand")
+answers = Answers.of(__name__)  # reference values: computed here, read from answers.npz in the student course
 
-ACT = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}
+ACT = ("tanh", "relu", "linear")
 HINT = ("weights is [W1, b1, W2, b2, ...]; layer i computes activations[i](out @ Wi + bi), "
         "where out is the previous layer's output (x for the first layer).")
-
-
-def numpy_stack(weights, x, activations):
-    out = np.asarray(x, dtype=np.float64)
-    for W, b, name in zip(weights[0::2], weights[1::2], activations):
-        out = ACT[name](out @ W + b)
-    return out
-
-
-def mistakes(weights, x, activations):
-    """Wrong outputs students compute, by NumPy, for naming only."""
-    found = {}
-    W_last, b_last = weights[-2], weights[-1]
-    if x.shape[1] == W_last.shape[0]:
-        found["every layer was fed x instead of the previous layer's output"] = \
-            ACT[activations[-1]](x @ W_last + b_last)
-    depth = len(activations)
-    found["used the first activation for every layer"] = numpy_stack(weights, x, [activations[0]] * depth)
-    found["applied tanh in every layer, whatever activations says"] = numpy_stack(weights, x, ["tanh"] * depth)
-    found["no activation after the last layer"] = numpy_stack(weights, x, [*activations[:-1], "linear"])
-    no_biases = [w if i % 2 == 0 else 0 * w for i, w in enumerate(weights)]
-    found["forgot the biases"] = numpy_stack(no_biases, x, activations)
-    if len(activations) > 1:
-        found["only the first layer was applied"] = numpy_stack(weights[:2], x, activations[:1])
-    return found
 
 
 def check(student, tol, weights, x, activations, what):
@@ -46,7 +22,7 @@ def check(student, tol, weights, x, activations, what):
         got = student.by_hand.predict_by_hand([w.copy() for w in weights], x.copy(), list(activations))
     expected = keras_ref.reference_stack(weights, x, activations)
     expect_close(got, expected, what, rtol=tol["keras_rtol"], atol=tol["keras_atol"],
-                 mistakes=mistakes(weights, x, activations))
+                 mistakes=answers.predict_by_hand_mistakes(weights, x, list(activations)))
 
 
 def test_the_seed_architecture(student, rng, tol):

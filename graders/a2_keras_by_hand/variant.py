@@ -27,13 +27,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
-from .seed_model import SEED_THRESHOLD, SEED_WEIGHTS, SEED_X, true_label
+from graders.engine.grading.answers import Answers
+
+from .seed_model import SEED_THRESHOLD
 
 ASSIGNMENT = "a2_keras_by_hand"
 ID_NAME, X_NAME = "STUDENT_ID", "X"   # what hand_numbers.py records: who, and for which input
@@ -62,21 +63,15 @@ def format_x(x: Any) -> str:
     return "[" + ", ".join(f"{float(v):.2f}" for v in np.asarray(x, dtype=np.float64).ravel()) + "]"
 
 
-def network_output(x: np.ndarray) -> np.ndarray:
-    """The seed network's output for rows of x, in float64 NumPy (choosing variants; never grading)."""
-    W1, b1, W2, b2 = (w.astype(np.float64) for w in SEED_WEIGHTS)
-    return np.tanh(np.tanh(np.asarray(x, dtype=np.float64) @ W1 + b1) @ W2 + b2)[..., 0]
-
-
-@lru_cache(maxsize=1)
 def pools() -> tuple[np.ndarray, np.ndarray]:
-    """(misclassified, classified right): the grid points a variant may be, in a fixed order."""
-    x = np.array([(a, b) for a in GRID for b in GRID])
-    y = network_output(x)
-    clear = ((np.abs(x.sum(axis=1) - SEED_THRESHOLD) >= LABEL_MARGIN - 1e-9) & (np.abs(y) >= OUTPUT_MARGIN)
-             & ~np.all(np.isclose(x, SEED_X), axis=1))
-    wrong = np.sign(y) != true_label(x)
-    return x[clear & wrong], x[clear & ~wrong]
+    """(misclassified, classified right): the grid points a variant may be, in a fixed order.
+
+    Choosing them takes the seed network's output on the whole grid: a forward pass, so an
+    answer (answers.py); the student course carries the two pools it gives. Not cached here:
+    a release records what each call asks for (and the computation takes milliseconds).
+    """
+    misclassified, right = Answers.of(__name__).variant_pools(GRID, SEED_THRESHOLD, LABEL_MARGIN, OUTPUT_MARGIN)
+    return np.asarray(misclassified), np.asarray(right)
 
 
 def variant_for(student_id: str, salt: str = "") -> HandVariant:

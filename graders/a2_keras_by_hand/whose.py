@@ -72,14 +72,21 @@ def assigned_input(directory: str | Path, identity: tuple[str, ...], settings: M
     return Assigned(variant_for(chosen, salt_of(settings)), claim, tuple(identity))
 
 
-def forward(x: Any) -> dict[str, Any]:
-    """The seed's network at x in float64 NumPy (naming mistakes and other inputs; never the reference)."""
-    W1, b1, W2, b2 = (w.astype(np.float64) for w in SEED_WEIGHTS)
+def forward(x: Any, weights: list[np.ndarray] = SEED_WEIGHTS) -> dict[str, Any]:
+    """The seed's network at x and what known slips give, all by Keras (naming mistakes and other inputs).
+
+    Keras, not NumPy: a NumPy forward pass here would be forward_by_hand's answer, and this module
+    ships in the student course.
+    """
+    from .keras_ref import reference_stack
+
+    W1, b1, W2, b2 = weights
     x = np.asarray(x, dtype=np.float64)
-    z1 = x @ W1 + b1
-    h = np.tanh(z1)
-    return {"z1": z1, "h": h, "z2": float((h @ W2 + b2)[0]), "y": float(np.tanh(h @ W2 + b2)[0]),
-            "y_no_b2": float(np.tanh(h @ W2)[0]), "no_b1": np.tanh(x @ W1)}
+    h, y = reference_stack(weights, x, ("tanh", "tanh"), every_layer=True)
+    return {"z1": reference_stack([W1, b1], x, ("linear",)), "h": h,
+            "z2": float(reference_stack(weights, x, ("tanh", "linear"))[0]), "y": float(y[0]),
+            "y_no_b2": float(reference_stack([W1, b1, W2, 0 * b2], x, ("tanh", "tanh"))[0]),
+            "no_b1": reference_stack([W1, 0 * b1], x, ("tanh",))}
 
 
 def input_behind(h: Any, atol: float) -> np.ndarray | None:

@@ -39,12 +39,6 @@ def sum_labels(data: np.ndarray) -> np.ndarray:
     return np.where(data.sum(axis=1) > data.shape[1] / 2, 1, -1)
 
 
-def sum_data(n: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The judge's own draw of seed 000's data set (uniform in [0, 1))."""
-    data = np.random.default_rng(seed).random((n, dim))
-    return data, sum_labels(data)
-
-
 def sign_accuracy(outputs: np.ndarray, labels: np.ndarray) -> float:
     """Accuracy of +1/-1 predictions read as the sign of the outputs."""
     return float(np.mean(np.where(np.asarray(outputs).reshape(-1) > 0, 1, -1) == labels))
@@ -104,14 +98,9 @@ def dense_stack(rng: np.random.Generator, sizes: list[int], activation: str, *, 
     return model
 
 
-def keras_params(model: Any) -> dict[str, np.ndarray]:
-    """The judge's reading of a Dense stack's weights as W1, b1, ... (float32, as Keras keeps them)."""
-    params: dict[str, np.ndarray] = {}
-    for layer in (layer for layer in model.layers if layer.get_weights()):
-        kernel, bias = layer.get_weights()
-        index = len(params) // 2 + 1
-        params[f"W{index}"], params[f"b{index}"] = kernel, bias
-    return params
+def layer_weights(model: Any) -> list[list[np.ndarray]]:
+    """Each layer's get_weights(), in order (empty for layers without weights): plain data to ask answers about."""
+    return [[np.asarray(w) for w in layer.get_weights()] for layer in model.layers]
 
 
 def predict(model: Any, x: np.ndarray) -> np.ndarray:

@@ -6,17 +6,19 @@ its JSON and weights, so keras_to_params receives a real Keras model.
 
 import pytest
 
+from graders.engine.grading.answers import Answers
 from graders.engine.grading.compare import CheckFailed, expect, expect_close
 
 from . import oracles
 
 pytestmark = pytest.mark.exercise("keras_to_params")
+answers = Answers.of(__name__)  # reference values: computed here, read from answers.npz in the student course
 
 HINT = "each layer's get_weights() gives [kernel (fan_in, fan_out), bias (fan_out,)] as NumPy arrays"
 
 
 def expect_params(got, model, what):
-    expected = oracles.keras_params(model)
+    expected = answers.keras_params(oracles.layer_weights(model))
     expect(isinstance(got, dict), f"{what} should return a dict, got {type(got).__name__}.")
     if sorted(got) != sorted(expected):
         zero_based = {f"{k[0]}{int(k[1:]) + 1}" for k in got if k[1:].isdigit()} == set(expected)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 
+from graders.engine.grading.answers import Answers
 from graders.engine.grading.compare import CheckFailed, expect
 from graders.engine.isolation.student import StudentObject
 
@@ -19,6 +20,7 @@ from . import oracles
 from .structure import dense_net, keras_class, keras_model
 
 pytestmark = pytest.mark.exercise("train")
+answers = Answers.of(__name__)  # reference values: computed here, read from answers.npz in the student course
 
 
 def initial_weights(seed: int, sizes=(5, 20, 1)) -> list[np.ndarray]:
@@ -59,8 +61,8 @@ def expect_history(history, epochs, what):
 def test_reaches_90_percent_by_sign_on_fresh_points(student, settings):
     """Trained on 250 points, the model labels 200 fresh points right at least 90% of the time"""
     epochs, seed = int(settings["train_epochs"]), int(settings["train_seed"])
-    data, labels = oracles.sum_data(int(settings["train_points"]), 5, seed)
-    test_data, test_labels = oracles.sum_data(int(settings["test_points"]), 5, seed + 1)
+    data, labels = answers.sum_data(int(settings["train_points"]), 5, seed)
+    test_data, test_labels = answers.sum_data(int(settings["test_points"]), 5, seed + 1)
     judge, model = grader_model(student, settings)
     what = f"train(model, data, labels, epochs={epochs}, seed={seed})"
     history = student.models.train(model, data, labels, epochs=epochs, seed=seed)
@@ -123,7 +125,7 @@ def test_fits_quietly(student, settings):
 @pytest.mark.hidden
 def test_same_seed_same_training(student, settings, rng):
     """Two runs with the same seed give the same losses, whatever the random state before"""
-    data, labels = oracles.sum_data(100, 5, int(rng.integers(0, 2**31)))
+    data, labels = answers.sum_data(100, 5, int(rng.integers(0, 2**31)))
     seed = int(rng.integers(0, 1000))
     runs = []
     for before in rng.integers(0, 2**31, size=2):
