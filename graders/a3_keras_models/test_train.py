@@ -86,7 +86,7 @@ def test_reaches_90_percent_by_sign_on_fresh_points(student, settings):
 def one_epoch(student, settings):
     """(History, what, number of points) of train(...) for one epoch on the graded data."""
     seed = int(settings["train_seed"])
-    data, labels = oracles.sum_data(int(settings["train_points"]), 5, seed)
+    data, labels = answers.sum_data(int(settings["train_points"]), 5, seed)
     _, model = grader_model(student, settings)
     what = f"train(model, data, labels, epochs=1, seed={seed})"
     history = student.models.train(model, data, labels, epochs=1, seed=seed)
