@@ -24,7 +24,7 @@ from typing import Any, Iterator
 import numpy as np
 import pytest
 
-from . import evidence, mined
+from . import evidence, keras_state, mined
 from .compare import CheckFailed
 from ..core.config import GRADERS_DIR, Assignment, Course, CourseConfigError, load_course, locate_course_root
 from ..core.results import write_atomic
@@ -222,8 +222,15 @@ def _session(request: pytest.FixtureRequest) -> GradingSession:
 
 @pytest.fixture
 def student(request: pytest.FixtureRequest) -> Submission:
-    """The submission's modules: ``student.layers``, ``student.network``, ..."""
-    return _session(request).open_submission()
+    """The submission's modules: ``student.layers``, ``student.network``, ...
+
+    In a Keras assignment each test starts the student's Keras afresh and seeded by the test (keras_state.py).
+    """
+    session = _session(request)
+    submission = session.open_submission()
+    if session.assignment is not None and "keras" in session.assignment.preload:
+        keras_state.start_afresh(submission, request.node.nodeid)
+    return submission
 
 
 @pytest.fixture(autouse=True)
