@@ -37,6 +37,7 @@ class Hostile:
     exercise: str
     feedback: str  # regular expression the feedback must match
     patches: tuple[Patch, ...]
+    needs: frozenset[str] = frozenset()  # platform features (platform_caps) that stop it this way
 
 
 def inject(marker: str, code: str, file: str = L) -> Patch:
@@ -54,9 +55,9 @@ HOSTILE = [
     Hostile("segfault through ctypes", "Tanh", r"killed by SIGSEGV \(a segmentation fault\)",
             (inject(TANH_FORWARD, "import ctypes\nctypes.string_at(0)"),)),
     Hostile("memory bomb", "Relu", r"MemoryError",
-            (inject(RELU_FORWARD, "hog = np.ones((200_000, 100_000))"),)),
+            (inject(RELU_FORWARD, "hog = np.ones((200_000, 100_000))"),), frozenset({"resource", "proc"})),
     Hostile("100 MB print", "Relu", r"printed more than \d+ KB",
-            (inject(RELU_FORWARD, "print('x' * 100_000_000)"),)),
+            (inject(RELU_FORWARD, "print('x' * 100_000_000)"),), frozenset({"resource"})),
     Hostile("os._exit at import of network.py", "MultiLayerNet", r"exited with code 3",
             (Patch(N, "from layers import", "import os\nos._exit(3)\nfrom layers import"),)),
     Hostile("sys.exit at import of network.py", "MultiLayerNet", r"sys.exit\(0\) was called",
@@ -85,8 +86,19 @@ def strict_course(tmp_path_factory):
     return load_course(root)
 
 
-@pytest.mark.parametrize("hostile", HOSTILE, ids=lambda h: h.name)
-def test_hostile_code_loses_only_its_own_points(hostile, strict_course, make_submission):
+# COURSE_FORCE_NO: this machine as Windows or macOS would grade. The default run has the full platform;
+# the others (each grades the whole class of attacks again) run with the long tests.
+FORCED = {"full platform": "", "spawned workers": "forkserver", "no rlimits, /proc or setsid": "resource,proc,setsid"}
+
+
+def forced_cases() -> list:
+    return [pytest.param(hostile, forced, id=f"{hostile.name} [{mode}]", marks=[pytest.mark.long] if forced else [])
+            for mode, forced in FORCED.items() for hostile in HOSTILE if not hostile.needs & set(forced.split(","))]
+
+
+@pytest.mark.parametrize("hostile, forced", forced_cases())
+def test_hostile_code_loses_only_its_own_points(hostile, forced, strict_course, make_submission, monkeypatch):
+    monkeypatch.setenv("COURSE_FORCE_NO", forced)
     folder = make_submission("a1_backprop", hostile.patches)
     report = run_graders(strict_course, "a1_backprop", folder, RunOptions("public", "worker"))
     scores = exercise_scores(report)

@@ -317,6 +317,7 @@ class WorkerBackend:
         self._submission_left = float(limits.submission_seconds)
         self._oom_kills_before: int | None = None  # the container's OOM kills when this worker started
         self._request_id = 0
+        self._wrapped = False  # the worker process is bubblewrap, with the worker as its child (spawned)
         self._called: set[str] = set()  # the submission's names the worker ran (see take_calls)
 
     # -- the Backend protocol -------------------------------------------------
@@ -474,6 +475,7 @@ class WorkerBackend:
             daemon=True,
         )
         spawned = None if self.caps.forkserver else _FORKSERVER.spawn_executable
+        self._wrapped = spawned is not None
         with _plain_start(Path(self._scratch)), _executable(spawned):
             self._process.start()
         if self.caps.proc:
@@ -529,8 +531,14 @@ class WorkerBackend:
             self._scratch = None
 
     def _exit_code(self) -> int | None:
+        """The worker's exit code, negative for a signal (as multiprocessing has it)."""
         self._process.join(2)
-        return self._process.exitcode
+        code = self._process.exitcode
+        if self._wrapped and code is not None and code - 128 in {int(sig) for sig in signal.Signals}:
+            # bubblewrap exits with 128 + N when its child was killed by signal N (a student's own
+            # sys.exit(129..) reads as a signal too: rare, and it loses the same points either way)
+            return -(code - 128)
+        return code
 
     def _death_note(self) -> str:
         code = self._exit_code()
