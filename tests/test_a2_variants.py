@@ -245,6 +245,7 @@ def feedback(report: dict, exercise: str) -> str:
     return "\n".join(t["feedback"] for t in report["tests"] if t["exercise"] == exercise)
 
 
+@pytest.mark.xdist_group("a2_class")  # one worker grades the class once for all its readers
 @pytest.mark.parametrize("name", ["ada", "cy"], ids=["py", "notebook"])
 def test_course_grade_gives_full_marks_for_ones_own_input(class_graded, name):
     lost = {t["title"]: t["feedback"] for t in class_graded[name]["tests"] if t["exercise"] in HAND and
@@ -252,6 +253,7 @@ def test_course_grade_gives_full_marks_for_ones_own_input(class_graded, name):
     assert full(scores_of(class_graded[name])), lost
 
 
+@pytest.mark.xdist_group("a2_class")  # one worker grades the class once for all its readers
 @pytest.mark.parametrize("name, owner", [("bob", "ada"), ("dee", "cy")], ids=["py", "notebook"])
 def test_course_grade_takes_the_points_of_a_classmates_numbers_with_a_message(class_graded, name, owner):
     scores = scores_of(class_graded[name])
@@ -261,6 +263,7 @@ def test_course_grade_takes_the_points_of_a_classmates_numbers_with_a_message(cl
 
 
 @pytest.mark.slow
+@pytest.mark.long  # two run_autograder runs with TensorFlow
 def test_gradescope_grades_each_user_at_their_own_input(tmp_path):
     """The bundle's run_autograder, as Gradescope runs it: ada's numbers from ada pass, from bob they do not."""
     from tests.test_gradescope import autograder_tree, start
@@ -291,6 +294,7 @@ def test_gradescope_grades_each_user_at_their_own_input(tmp_path):
                if t["tags"][0] in ("H", "Y"))
 
 
+@pytest.mark.xdist_group("a2_class")  # one worker grades the class once for all its readers
 def test_the_class_report_counts_numbers_worked_for_another_input(class_graded):
     from graders.engine.reporting.reports import write_class_report
 
@@ -299,6 +303,7 @@ def test_the_class_report_counts_numbers_worked_for_another_input(class_graded):
 
 
 @pytest.mark.slow
+@pytest.mark.long  # nbgrader's own release and autograde (minutes)
 def test_real_nbgrader_autograde_grades_each_student_at_their_own_input(course, tmp_path):
     """nbgrader itself: ada hands in her own numbers, bob hands in ada's; only the hand cells are filled."""
     nbg = tmp_path / "nbgrader"

@@ -197,12 +197,14 @@ def submission(root: Path, target: Path, patches=()) -> Path:
     return target
 
 
+@pytest.mark.xdist_group("adding_an_assignment")  # one worker builds the course copy once
 def test_release_writes_stubs_and_is_then_fresh(root):
     stub = (root / "exercises" / NEW / "scale.py").read_text(encoding="utf-8")
     assert "raise NotImplementedError()" in stub and "np.sum(dout * self.x" not in stub
     assert course(root, "release", "--check", NEW).returncode == 0
 
 
+@pytest.mark.xdist_group("adding_an_assignment")  # one worker builds the course copy once
 def test_the_solution_gets_full_marks_and_the_stubs_zero(root, tmp_path):
     solved = checked(root, submission(root, tmp_path / "solution"), "--hidden")
     assert solved["score"] == solved["max_score"] == 3 and any(t["hidden"] for t in solved["tests"])
@@ -211,6 +213,7 @@ def test_the_solution_gets_full_marks_and_the_stubs_zero(root, tmp_path):
     assert stubs["score"] == 0 and all("Not implemented yet" in t["feedback"] for t in stubs["tests"])
 
 
+@pytest.mark.xdist_group("adding_an_assignment")  # one worker builds the course copy once
 def test_the_catalog_holds(root, tmp_path):
     spec = importlib.util.spec_from_file_location("new_catalog", root / "tests" / "catalog" / f"{NEW}.py")
     catalog = importlib.util.module_from_spec(spec)
@@ -224,6 +227,7 @@ def test_the_catalog_holds(root, tmp_path):
         assert report["score"] == report["max_score"], variant.name
 
 
+@pytest.mark.xdist_group("adding_an_assignment")  # one worker builds the course copy once
 def test_a_class_is_graded_and_the_gradescope_bundle_grades_with_the_shared_helpers(root, tmp_path):
     submission(root, tmp_path / "class" / "ada")
     shutil.copytree(root / "exercises" / NEW, tmp_path / "class" / "bob")

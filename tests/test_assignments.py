@@ -6,8 +6,10 @@ full marks. (Notebooks run top to bottom in tests/test_notebooks.py, parametrize
 
 An assignment contributes only its catalog, ``tests/catalog/<assignment>.py``:
 - ``MISTAKES`` and ``VARIANTS`` (tests/catalog/__init__.py's Mistake and Variant);
-- optionally ``SLOW_CHECKS``: ids of the checks below that train or start TensorFlow for it
-  (e.g. ``{"solution-worker"}``), marked slow;
+- optionally ``SLOW_CHECKS``: ids of the checks below that train or start TensorFlow again for it
+  (e.g. ``{"solution-worker"}``), marked slow and long (CI runs them; the other isolation stays fast);
+- entries that train are slow; an assignment's first mistake and first variant that train run in the
+  fast suite, the others are long (CI runs them);
 - optionally ``graders_for(course, entry)``: a pytest ``-k`` expression, the graders that can see
   a catalog entry (to keep a slow assignment's catalog fast); without it every grader runs.
 """
@@ -31,21 +33,27 @@ def catalog(assignment: str) -> ModuleType:
 
 
 def params(check: str, *isolations: str) -> list:
-    """(assignment, isolation) pairs, marked slow where the assignment's catalog says so."""
+    """(assignment, isolation) pairs, marked slow and long where the assignment's catalog says so."""
     found = []
     for assignment in ASSIGNMENTS:
         slow = getattr(catalog(assignment), "SLOW_CHECKS", set())
         for isolation in isolations:
-            marks = [pytest.mark.slow] if f"{check}-{isolation}" in slow else []
+            marks = [pytest.mark.slow, pytest.mark.long] if f"{check}-{isolation}" in slow else []
             found.append(pytest.param(assignment, isolation, id=f"{assignment}-{isolation}", marks=marks))
     return found
 
 
 def entries(kind: str) -> list:
-    """Every assignment's catalog entries of ``kind`` (MISTAKES or VARIANTS); an entry that trains is slow."""
-    return [pytest.param(assignment, entry, id=f"{assignment}-{entry.name}",
-                         marks=[pytest.mark.slow] if entry.trains else [])
-            for assignment in ASSIGNMENTS for entry in getattr(catalog(assignment), kind)]
+    """Every assignment's catalog entries of ``kind`` (MISTAKES or VARIANTS). An entry that trains is slow;
+    the first of an assignment's kind keeps training in the fast suite, the rest are long (minutes each)."""
+    found = []
+    for assignment in ASSIGNMENTS:
+        training = [entry for entry in getattr(catalog(assignment), kind) if entry.trains]
+        for entry in getattr(catalog(assignment), kind):
+            marks = [] if not entry.trains else [pytest.mark.slow] if entry is training[0] else \
+                [pytest.mark.slow, pytest.mark.long]
+            found.append(pytest.param(assignment, entry, id=f"{assignment}-{entry.name}", marks=marks))
+    return found
 
 
 def solution(assignment: str):

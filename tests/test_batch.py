@@ -79,6 +79,7 @@ def test_two_submissions_with_one_name_are_refused(course, tmp_path):
         resolve(course, [tmp_path / "a" / "sam", tmp_path / "b" / "sam"])
 
 
+@pytest.mark.long  # the class graded twice; the fast suite's attackers beside honest classmates: test_hostile_submissions.py
 def test_hostile_classmates_do_not_change_anyone_elses_results(course, tmp_path, make_submission):
     normal = [SubmissionInput(p.name, p) for p in sorted(SAMPLES.iterdir())]
     hostile = [SubmissionInput(f"h{i}", make_submission("a1_backprop", h.patches, name=f"h{i}"))

@@ -165,6 +165,7 @@ def test_changes_lists_each_moved_exercise_and_the_total():
 
 
 @pytest.mark.slow
+@pytest.mark.long  # grades a class twice (minutes)
 def test_regrade_after_a_tolerance_fix_keeps_adjustments_and_reports_the_exact_diff(tmp_path):
     """grade, adjust, loosen a tolerance, `course grade --force`: adjustments still apply, the diff is exact."""
     root = tmp_path / "course"

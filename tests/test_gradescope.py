@@ -204,6 +204,7 @@ def test_scripts_are_valid_bash(bundle, tmp_path, script):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.xdist_group("gradescope_runs")  # one worker runs run_autograder once for all its readers
 def test_the_solution_gets_full_marks_in_gradescope_format(graded):
     _, _, results = graded["solution"]
     validate(results)
@@ -211,17 +212,20 @@ def test_the_solution_gets_full_marks_in_gradescope_format(graded):
     assert results["score"] == 23 == pytest.approx(sum(t["score"] for t in results["tests"]), abs=1e-9)
 
 
+@pytest.mark.xdist_group("gradescope_runs")  # one worker runs run_autograder once for all its readers
 def test_the_stubs_get_zero_in_gradescope_format(graded):
     _, _, results = graded["stubs"]
     validate(results)
     assert results["score"] == 0 and all(t["status"] == "failed" for t in results["tests"])
 
 
+@pytest.mark.xdist_group("gradescope_runs")  # one worker runs run_autograder once for all its readers
 def test_hidden_tests_are_graded_and_shown_once_grades_are_published(graded):
     _, _, results = graded["solution"]
     assert {t["visibility"] for t in results["tests"]} == {"visible", "after_published"}
 
 
+@pytest.mark.xdist_group("gradescope_runs")  # one worker runs run_autograder once for all its readers
 def test_the_graders_that_run_are_the_bundled_ones(graded):
     root, stdout, _ = graded["stubs"]
     assert f"graders: {root / 'source' / 'course' / 'graders'};" in stdout

@@ -391,7 +391,8 @@ def honest_classmates(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode", MODES, ids=str)
+@pytest.mark.parametrize("mode", [pytest.param(mode, marks=[] if mode == "fallback as root" else [pytest.mark.long])
+                                  for mode in MODES], ids=str)  # one mode in the fast suite, each ~1 min
 def test_attackers_change_no_score_leak_nothing_and_leave_no_process(mode, honest_classmates):
     sandbox_mode, confine_layers, as_user, stops = MODES[mode]
     from graders.engine.isolation.sandbox import bwrap_works

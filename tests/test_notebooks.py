@@ -14,9 +14,18 @@ import pytest
 from graders.engine.classbook.batch import grade_batch
 from graders.engine.classbook.inputs import Inputs
 from graders.engine.authoring.notebooks import notebook_to_files
+from graders.engine.core.config import load_course
 from tests.conftest import ROOT
 
 NOTEBOOK_ASSIGNMENTS = sorted(p.parent.name for p in ROOT.glob("solutions/*/narrative.md"))
+
+
+def executed_notebooks() -> list:
+    """Every notebook assignment; one that installs TensorFlow runs for minutes, so it is ``long`` (CI runs it)
+    and the NumPy-only notebooks keep running top to bottom in the fast suite."""
+    course = load_course(ROOT)
+    return [pytest.param(a, marks=[pytest.mark.long] if course.assignment(a).install_extras else [])
+            for a in NOTEBOOK_ASSIGNMENTS]
 
 
 def released(assignment: str) -> Path:
@@ -48,14 +57,14 @@ def check_outputs(nb: nbformat.NotebookNode) -> dict[str, tuple[float, float, st
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", NOTEBOOK_ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", executed_notebooks())
 def test_solution_notebook_runs_top_to_bottom_with_full_marks(assignment, tmp_path):
     checks = check_outputs(execute(solution(assignment), tmp_path))
     assert checks and all(points == possible for points, possible, _ in checks.values()), checks
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", NOTEBOOK_ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", executed_notebooks())
 def test_stub_notebook_runs_and_every_check_says_not_implemented(assignment, tmp_path):
     checks = check_outputs(execute(released(assignment), tmp_path))
     assert all(points == 0 for points, _, _ in checks.values())
@@ -128,6 +137,7 @@ def test_course_grade_reads_notebooks_and_survives_bad_ones(course, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long  # nbgrader's own release and autograde (minutes)
 def test_real_nbgrader_round_trip_agrees_with_course_grade(course, tmp_path):
     nbg = tmp_path / "nbgrader"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}

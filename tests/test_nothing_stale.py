@@ -26,6 +26,7 @@ def total_in_gradebook(out: Path, name: str) -> str:
 
 
 @pytest.mark.slow  # two full a1 gradings (its hidden tests train and use TensorFlow)
+@pytest.mark.long  # grades a class twice (minutes)
 def test_a_regrade_with_a_changed_tolerance_rewrites_every_page(tmp_path):
     root = tmp_path / "course"
     root.mkdir()

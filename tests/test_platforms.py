@@ -184,6 +184,7 @@ def test_notebook_check_in_the_degraded_state(tmp_path, monkeypatch):
 
 @pytest.mark.xdist_group("serial")  # 2-second limits
 @pytest.mark.slow
+@pytest.mark.long  # a whole class in one worker (minutes); check in the degraded state is fast
 def test_grade_in_the_degraded_state_grades_the_sample_class(tmp_path):
     """The README's quick start with every POSIX feature missing; then a hanging submission, under short limits."""
     out = tmp_path / "graded"
@@ -255,6 +256,7 @@ def test_a_grader_failure_in_check_says_not_graded(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long  # grade twice through the CLI; the check form of it is fast
 def test_a_grader_failure_in_grade_is_not_final_and_exits_nonzero(tmp_path):
     root, env = broken_preload(tmp_path)
     subs = tmp_path / "subs"

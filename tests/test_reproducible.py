@@ -30,6 +30,7 @@ def files(out: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.slow  # grades with TensorFlow as the hidden tests' oracle
+@pytest.mark.long  # the same class graded twice (minutes); hidden seeds repeat: test_a1_backprop.py
 def test_two_runs_under_different_hash_seeds_write_the_same_bytes(tmp_path):
     run_everything(tmp_path / "first", "1")
     run_everything(tmp_path / "second", "2")

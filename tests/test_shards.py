@@ -67,6 +67,7 @@ def unsharded(course, class_folder, tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.long  # three shard processes grading a class
 def test_shards_run_at_once_into_one_folder_merge_to_the_unsharded_results(class_folder, unsharded, tmp_path):
     out = tmp_path / "out"
     shards = [subprocess.Popen(grade_command(class_folder, out, "--shard", f"{k}/3"), cwd=ROOT, env=ENV)
@@ -86,6 +87,7 @@ def test_shards_run_at_once_into_one_folder_merge_to_the_unsharded_results(class
 
 @pytest.mark.xdist_group("serial")  # killed at a moment it watches for
 @pytest.mark.slow
+@pytest.mark.long  # a killed batch resuming is fast in test_batch.py
 def test_a_shard_killed_halfway_is_rerun_alone_and_loses_nothing(class_folder, unsharded, tmp_path, capsys):
     shard = Shard(1, 2)
     mine = sorted(p.name for p in class_folder.iterdir() if shard.holds(p.name))
@@ -115,6 +117,7 @@ def test_a_shard_killed_halfway_is_rerun_alone_and_loses_nothing(class_folder, u
     assert (out / "gradebook.csv").read_text() == (unsharded / "gradebook.csv").read_text()
 
 
+@pytest.mark.xdist_group("unsharded")  # one worker grades the unsharded class once
 def test_shards_graded_into_separate_folders_are_gathered_into_the_first(course, unsharded, tmp_path):
     parts = [tmp_path / "node1", tmp_path / "node2"]
     for sample in sorted(unsharded.glob("*/report.json")):
@@ -124,6 +127,7 @@ def test_shards_graded_into_separate_folders_are_gathered_into_the_first(course,
     assert (parts[0] / "gradebook.csv").read_text() == (unsharded / "gradebook.csv").read_text()
 
 
+@pytest.mark.xdist_group("unsharded")  # one worker grades the unsharded class once
 def test_a_submission_graded_differently_in_two_folders_is_refused(unsharded, tmp_path, capsys):
     for part in ("a", "b"):
         shutil.copytree(unsharded / "ada", tmp_path / part / "ada")
