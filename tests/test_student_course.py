@@ -159,13 +159,18 @@ def test_the_scan_sees_solution_code_under_another_name(tmp_path):
     assert leaked_bodies(tmp_path) == ["graders/helpers.py: helper is a1_backprop/layers.py: softmax"]
 
 
+ASSIGNMENTS = {"a1_backprop", *KERAS_ASSIGNMENTS}
+
+
 def test_student_course_holds_no_solution_code(student_course):
-    assert answer_bodies(), "the scan compares nothing"
+    scanned = {where.split("/")[0] for where in answer_bodies().values()}
+    assert scanned == ASSIGNMENTS, "the scan compares the solutions of every assignment"
     assert leaked_bodies(student_course) == []
 
 
 def test_student_course_has_no_hidden_test_but_every_public_one(student_course):
-    assert hidden_tests(ROOT) and hidden_tests(student_course) == []
+    assert {path.split("/")[1] for path in hidden_tests(ROOT)} == ASSIGNMENTS  # the scan sees each one's
+    assert hidden_tests(student_course) == []
     public = [p.relative_to(ROOT) for p in (ROOT / "graders").rglob("test_*.py")]
     assert all((student_course / p).is_file() for p in public)
 
