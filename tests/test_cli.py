@@ -158,6 +158,7 @@ def test_plain_pytest_self_check_works_in_a_checkout():
     assert solved.returncode == 0, solved.stdout[-2000:]
 
 
+@pytest.mark.long  # a class with hidden tests through the CLI; exit 1 and the line: test_unreadable.py, fast
 def test_grade_exits_1_when_a_submission_could_not_be_read(tmp_path):
     subs = tmp_path / "submissions"
     shutil.copytree(SOLUTION, subs / "alice")
