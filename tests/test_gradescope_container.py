@@ -4,7 +4,8 @@ As close to Gradescope as this machine allows: a private mount namespace
 (``unshare -m``) with /autograder bound to a temporary folder; the bundle's own
 ``setup.sh`` run as root by the system Python (Debian 12's /usr/bin/python3.11)
 on a minimal PATH; ``run_autograder`` with COURSE_SANDBOX=none (Gradescope's
-containers have no user namespaces, so no bubblewrap). Peak memory is the sum
+containers have no user namespaces, so no bubblewrap; a2 and a3 are graded
+with bubblewrap as well, for containers that allow it). Peak memory is the sum
 of PSS over run_autograder's processes, sampled every 0.2 s, against the 650 MB
 target (768 MB default container, 15 % headroom).
 
@@ -88,8 +89,9 @@ def image(tmp_path_factory) -> Path:
     yield folder, bundles
 
 
-def grade(image: tuple[Path, Path], assignment: str, submission: Path) -> tuple[dict, str, float]:
-    """One run_autograder in the container: (results, log, peak MB)."""
+def grade(image: tuple[Path, Path], assignment: str, submission: Path,
+          sandbox: str = "none") -> tuple[dict, str, float]:
+    """One run_autograder in the container (COURSE_SANDBOX=``sandbox``): (results, log, peak MB)."""
     folder, bundles = image
     for part in ("source", "submission", "results"):
         shutil.rmtree(folder / part, ignore_errors=True)
@@ -100,7 +102,7 @@ def grade(image: tuple[Path, Path], assignment: str, submission: Path) -> tuple[
         shutil.copy(path, folder / "submission" / path.name)
     (folder / "submission_metadata.json").write_text(json.dumps({"users": [{"email": "instructor"}]}))
     mount = os.open(mount_point(), os.O_RDONLY | os.O_DIRECTORY)  # to tell whether it is removed meanwhile
-    process = in_container(folder, f"{AUTOGRADER}/run_autograder", COURSE_SANDBOX="none")
+    process = in_container(folder, f"{AUTOGRADER}/run_autograder", COURSE_SANDBOX=sandbox)
     sampler = Sampler(process.pid)
     sampler.start()
     log, _ = process.communicate(timeout=1200)
@@ -123,6 +125,19 @@ def test_each_solution_gets_full_marks_within_650_mb(image, assignment):
     isolation = next(line for line in log.splitlines() if line.startswith("graders: "))
     assert ISOLATION_LINE in isolation, isolation
     assert peak <= TARGET_MB, f"{assignment}: peak {peak:.0f} MB"
+    assert survivors() == []
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+@pytest.mark.parametrize("assignment", ["a2_keras_by_hand", "a3_keras_models"])
+def test_with_bubblewrap_too_each_keras_solution_gets_full_marks_within_650_mb(image, assignment):
+    """Where the container allows bubblewrap (Gradescope's do not): its forkserver shares the judge's Keras too."""
+    results, log, peak = grade(image, assignment, ROOT / "solutions" / assignment, sandbox="bwrap")
+    print(f"{assignment} with bubblewrap: {results['score']:g} points, peak {peak:.0f} MB")
+    assert results["score"] == FULL_MARKS[assignment], results.get("output")
+    isolation = next(line for line in log.splitlines() if line.startswith("graders: "))
+    assert "bubblewrap" in isolation and ISOLATION_LINE in isolation, isolation
+    assert peak <= TARGET_MB, f"{assignment} with bubblewrap: peak {peak:.0f} MB"
     assert survivors() == []
 
 
