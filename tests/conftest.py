@@ -24,11 +24,22 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     unknown ``-n``. Tests that must not overlap each other share ``@pytest.mark.xdist_group("serial")``.
     Runs before pytest-xdist's own hook, which turns these two options into workers.
     """
-    worker = hasattr(config, "workerinput")  # a worker's own options say -n none: it must not start workers
-    if not worker and getattr(config.option, "numprocesses", 0) is None:  # pytest-xdist is there, -n not given
+    if hasattr(config, "workerinput"):  # a worker's own options say -n none: it must not start workers
+        # It parses the command line, not the options set below: without this it would not tag grouped
+        # tests' ids with their group, and pytest-xdist would spread a group over all workers.
+        config.option.loadgroup = getattr(config.option, "loadgroup", False) or \
+            config.workerinput.get("loadgroup", False)
+        return
+    if getattr(config.option, "numprocesses", 0) is None:  # pytest-xdist is there, -n not given
         config.option.numprocesses = "auto"
         if config.option.dist == "no":
             config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent with the base install
+def pytest_configure_node(node) -> None:
+    """Tell each worker whether tests are grouped, which its own command line may not say."""
+    node.workerinput["loadgroup"] = node.config.option.dist == "loadgroup"
 
 
 @dataclass(frozen=True)
