@@ -11,7 +11,8 @@ files, and an assignment without Keras gets TensorFlow without the Keras
 import that ``import tensorflow`` does by default.
 
 Nothing about isolation changes: each judge is its own process, and each
-submission still runs in a fresh worker of its judge (worker_backend.py).
+submission still runs in a fresh worker of its judge (worker_backend.py),
+forked from a forkserver the judge forks from itself (:func:`_start_judge`).
 Forking after ``import tensorflow`` is safe because no TensorFlow op has run
 yet (its thread pools start with the first op, in the judge). Grader test
 modules are *not* preloaded: pytest must import them itself to rewrite their
@@ -116,7 +117,9 @@ def _hub_main(root: str, assignment: str, conn: Connection) -> None:
     todo, out, options, jobs = conn.recv()
     # without fork (Windows, COURSE_FORCE_NO=forkserver), each judge is spawned and imports for itself
     context = multiprocessing.get_context("fork" if fork else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    preload = load_course(Path(root)).assignment(assignment).preload
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_judge,
+                             initargs=(preload if fork else (),)) as pool:
         futures = {pool.submit(grade_one, root, assignment, submission, out, print_, options): submission.name
                    for submission, print_ in todo}
         for future in as_completed(futures):
@@ -124,6 +127,24 @@ def _hub_main(root: str, assignment: str, conn: Connection) -> None:
                 conn.send((futures[future], future.result(), ""))
             except Exception:  # noqa: BLE001 - a judge process died; the batch records it and goes on
                 conn.send((futures[future], None, traceback.format_exc()))
+
+
+def _start_judge(preload: tuple[str, ...]) -> None:
+    """A forked judge forks its workers' forkserver from itself: the hub's Keras pages, shared.
+
+    Started the usual way, each judge's forkserver is a new Python importing
+    Keras again (~500 MB per judge for a3). Forked from the judge, it stays the
+    judge's child, so the orphans of its workers still come back to the judge
+    (reaper.py). Best effort: where it cannot, the usual forkserver starts.
+    """
+    if not preload:
+        return
+    from ..isolation.worker_backend import start_forkserver_here
+
+    try:
+        start_forkserver_here(preload)
+    except Exception:  # noqa: BLE001 - e.g. COURSE_SANDBOX=bwrap without bubblewrap: the worker's start says so
+        pass
 
 
 def import_for_judges(root: str, assignment: str) -> None:
