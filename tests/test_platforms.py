@@ -158,7 +158,8 @@ def test_check_in_the_degraded_state_names_a_mistake_and_stops_a_hanging_method(
     assert "also passes where x == 0" in result.stdout
     assert "did not finish within 2 s" in result.stdout
     assert re.search(r"│ Affine +│ +4 / 4 │", result.stdout)  # graded on after the hang
-    assert re.search(r"│ train +│ +3 / 3 │", result.stdout)
+    # graded to the end; not 3 / 3 necessarily: 2 s per test is tight for its training on a loaded machine
+    assert re.search(r"│ train +│ +[\d.]+ / 3 │", result.stdout)
 
 
 @pytest.mark.xdist_group("serial")  # 2-second limits
