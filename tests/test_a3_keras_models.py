@@ -46,7 +46,12 @@ KERAS1 = [
 ]
 
 
-@pytest.mark.parametrize("spelling, exercise, patch, phrase", KERAS1, ids=[k[0] for k in KERAS1])
+CNN_GRADED = {"Input(shape=(784,)) into Conv2D", "Adam(lr=...)"}  # ~20 s each: in CI's long run
+
+
+@pytest.mark.parametrize("spelling, exercise, patch, phrase",
+                         [pytest.param(*k, id=k[0], marks=[pytest.mark.long] if k[0] in CNN_GRADED else [])
+                          for k in KERAS1])
 def test_keras1_spelling_gets_the_keras3_form_in_feedback(make_submission, grade, course, monkeypatch,
                                                           spelling, exercise, patch, phrase):
     trains = ("train",) if exercise == "train" else ()  # nb_epoch fails before any training starts

@@ -93,6 +93,7 @@ def test_hostile_classmates_do_not_change_anyone_elses_results(course, tmp_path,
         assert alone == mixed, submission.name
 
 
+@pytest.mark.long  # ~50 s; test_cli's regrade of changed submissions keeps skipping graded work in the fast run
 @pytest.mark.xdist_group("serial")  # killed at a moment it watches for
 def test_a_batch_killed_halfway_resumes_with_only_what_is_missing(tmp_path):
     subs = tmp_path / "subs"

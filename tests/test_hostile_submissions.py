@@ -175,6 +175,7 @@ def test_deleting_files_in_the_working_folder_leaves_the_submission_intact(stric
     assert sorted(p.name for p in folder.iterdir()) == ["layers.py", "network.py"]
 
 
+@pytest.mark.long  # the attackers in the fallback as root (fast run) cover the same isolation
 def test_without_bubblewrap_grading_still_isolates_by_process(tmp_path):
     """COURSE_SANDBOX=none is the fallback: limits, scratch folder and plain-data results still apply."""
     import os

@@ -150,6 +150,7 @@ def test_spawned_workers_in_the_bubblewrap_sandbox_grade_the_solution():
     assert "23 / 23" in solution.stdout and "not graded" not in solution.stdout.lower()
 
 
+@pytest.mark.long  # ~20 s; the notebook check in the degraded state (fast run) names the mistake and the hang too
 @pytest.mark.xdist_group("serial")  # 2-second limits
 def test_check_in_the_degraded_state_names_a_mistake_and_stops_a_hanging_method(tmp_path):
     folder = mixed_submission(tmp_path / "mine")

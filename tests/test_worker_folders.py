@@ -88,6 +88,7 @@ def test_sigterm_to_the_command_takes_every_folder_with_it(tmp_path, tmpdir_env)
 
 
 @pytest.mark.slow
+@pytest.mark.long  # ~50 s; the SIGTERM to the command alone stays in the fast run
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the job's processes in /proc")
 def test_sigterm_to_every_process_of_the_job_takes_every_folder_with_it(tmp_path, tmpdir_env):
     """As SLURM cancels a job: SIGTERM to all of its processes at once."""
