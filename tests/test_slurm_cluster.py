@@ -37,6 +37,27 @@ pytestmark = [
 ]
 
 
+# Each daemon runs under an init of its own, as systemd runs it: a subreaper that reaps. Otherwise a job's
+# orphans go to the nearest subreaper above slurmd, which may be this pytest worker (in-process grading
+# makes it one) and never reaps them: a zombie left in a job's process group keeps SLURM from ending the
+# job ("Kill task failed"), drains the node and leaves the rest of the array pending.
+INIT = """import ctypes, os, signal, subprocess, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+daemon = subprocess.Popen(sys.argv[1:])
+signal.signal(signal.SIGTERM, lambda *_: daemon.terminate())
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:  # the daemon and every orphan it left are gone
+        break
+"""
+
+
+def under_init(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", INIT, *command], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def program(name: str) -> str:
     return shutil.which(name) or str(Path("/usr/sbin", name))
 
@@ -102,14 +123,13 @@ def cluster(tmp_path_factory) -> Iterator[tuple[Path, dict[str, str]]]:
     logs = [folder / "munged.log", folder / "slurmctld.log", folder / "slurmd.log"]
     daemons: list[subprocess.Popen] = []
     try:
-        daemons.append(subprocess.Popen(
+        daemons.append(under_init(
             [program("munged"), "--foreground", "--force", f"--key-file={key}", f"--socket={munge_socket}",
              f"--pid-file={folder / 'munge' / 'munged.pid'}", f"--seed-file={folder / 'munge' / 'seed'}",
-             f"--log-file={logs[0]}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+             f"--log-file={logs[0]}"], env))
         wait_until(munge_socket.exists, 30, "munged's socket", logs)
         for daemon in ("slurmctld", "slurmd"):
-            daemons.append(subprocess.Popen([program(daemon), "-D", "-f", str(folder / "slurm.conf")],
-                                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            daemons.append(under_init([program(daemon), "-D", "-f", str(folder / "slurm.conf")], env))
         wait_until(lambda: output(["sinfo", "-h", "-o", "%T"], env).strip() == "idle", 120, "an idle node", logs)
         yield folder, env
     finally:
