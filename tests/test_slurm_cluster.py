@@ -156,6 +156,9 @@ def test_three_shards_on_slurm_merge_into_the_unsharded_results(cluster, tmp_pat
     assert f"tasks 1-{SHARDS} of {SHARDS}" in submitted.stdout
 
     def finished() -> bool:
+        node = output(["sinfo", "-h", "-o", "%T %E"], env).strip()
+        if node.startswith("drain"):  # nothing more will run: say why now rather than after the wait
+            pytest.fail(f"SLURM drained the node ({node}); squeue: {output(['squeue', '-h'], env)}")
         return output(["squeue", "-h", "-o", "%i %T"], env).strip() == ""
 
     logs = [folder / "slurmctld.log", folder / "slurmd.log", *sorted((tmp_path / "jobs").glob("*.log"))]

@@ -22,6 +22,7 @@ def test_grouped(i):
 '''
 
 
+@pytest.mark.long  # a nested xdist run: up to a minute on a busy machine
 def test_a_default_run_keeps_each_xdist_group_on_one_worker(tmp_path: Path):
     """No -n given: tests/conftest.py starts workers with --dist loadgroup, and each worker tags grouped tests.
 
