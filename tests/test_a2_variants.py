@@ -254,6 +254,16 @@ def test_course_grade_gives_full_marks_for_ones_own_input(class_graded, name):
 
 
 @pytest.mark.xdist_group("a2_class")  # one worker grades the class once for all its readers
+@pytest.mark.parametrize("name", ["ada", "cy"], ids=["py", "notebook"])
+def test_course_grade_in_workers_gives_full_marks_on_every_exercise(class_graded, name):
+    """The whole solution, Keras in each worker and hidden tests (a2's solution in a worker is a long test)."""
+    report = class_graded[name]
+    lost = {t["title"]: t["feedback"] for t in report["tests"] if t["status"] != "passed"}
+    assert (report["score"], lost) == (report["max_score"], {})
+    assert any(t["hidden"] for t in report["tests"])
+
+
+@pytest.mark.xdist_group("a2_class")  # one worker grades the class once for all its readers
 @pytest.mark.parametrize("name, owner", [("bob", "ada"), ("dee", "cy")], ids=["py", "notebook"])
 def test_course_grade_takes_the_points_of_a_classmates_numbers_with_a_message(class_graded, name, owner):
     scores = scores_of(class_graded[name])

@@ -7,9 +7,11 @@ full marks. (Notebooks run top to bottom in tests/test_notebooks.py, parametrize
 An assignment contributes only its catalog, ``tests/catalog/<assignment>.py``:
 - ``MISTAKES`` and ``VARIANTS`` (tests/catalog/__init__.py's Mistake and Variant);
 - optionally ``SLOW_CHECKS``: ids of the checks below that train or start TensorFlow again for it
-  (e.g. ``{"solution-worker"}``), marked slow and long (CI runs them; the other isolation stays fast);
-- entries that train are slow; an assignment's first mistake and first variant that train run in the
-  fast suite, the others are long (CI runs them);
+  (e.g. ``{"solution-worker", "self-check-solution"}``), marked slow and long (CI runs them; a faster
+  sibling stays in the default run);
+- the default run grades, of the entries that do not train, each exercise's first mistake and each
+  student file's first variant (catalog order: put the most representative first); the other entries
+  are long, and CI runs every one (training is graded in the default run with the solution);
 - optionally ``graders_for(course, entry)``: a pytest ``-k`` expression, the graders that can see
   a catalog entry (to keep a slow assignment's catalog fast); without it every grader runs.
 """
@@ -23,6 +25,7 @@ import pytest
 
 from graders.engine.authoring.release import plan_release
 from graders.engine.core.config import load_course
+from tests.catalog import Mistake, Variant
 from tests.conftest import ROOT, downstream, exercise_scores, feedback_of
 
 ASSIGNMENTS = sorted(load_course(ROOT).assignments)
@@ -32,28 +35,41 @@ def catalog(assignment: str) -> ModuleType:
     return importlib.import_module(f"tests.catalog.{assignment}")
 
 
+def slow_marks(assignment: str, check: str) -> list:
+    """slow and long where the assignment's catalog lists ``check`` in SLOW_CHECKS."""
+    return [pytest.mark.slow, pytest.mark.long] if check in getattr(catalog(assignment), "SLOW_CHECKS", set()) else []
+
+
 def params(check: str, *isolations: str) -> list:
     """(assignment, isolation) pairs, marked slow and long where the assignment's catalog says so."""
-    found = []
-    for assignment in ASSIGNMENTS:
-        slow = getattr(catalog(assignment), "SLOW_CHECKS", set())
-        for isolation in isolations:
-            marks = [pytest.mark.slow, pytest.mark.long] if f"{check}-{isolation}" in slow else []
-            found.append(pytest.param(assignment, isolation, id=f"{assignment}-{isolation}", marks=marks))
-    return found
+    return [pytest.param(assignment, isolation, id=f"{assignment}-{isolation}",
+                         marks=slow_marks(assignment, f"{check}-{isolation}"))
+            for assignment in ASSIGNMENTS for isolation in isolations]
 
 
 def entries(kind: str) -> list:
-    """Every assignment's catalog entries of ``kind`` (MISTAKES or VARIANTS). An entry that trains is slow;
-    the first of an assignment's kind keeps training in the fast suite, the rest are long (minutes each)."""
+    """Every assignment's catalog entries of ``kind`` (MISTAKES or VARIANTS), marked for the default run.
+
+    The default run grades, of the entries that do not train, each exercise's first mistake and the first
+    variant of each student file; every other entry is long (an entry that trains takes 10-30 s).
+    """
     found = []
     for assignment in ASSIGNMENTS:
-        training = [entry for entry in getattr(catalog(assignment), kind) if entry.trains]
+        seen: set = set()
         for entry in getattr(catalog(assignment), kind):
-            marks = [] if not entry.trains else [pytest.mark.slow] if entry is training[0] else \
-                [pytest.mark.slow, pytest.mark.long]
+            stands_for = what_it_stands_for(entry)
+            fast = not entry.trains and stands_for not in seen
+            seen.add(stands_for)
+            marks = [] if fast else [pytest.mark.slow, pytest.mark.long] if entry.trains else [pytest.mark.long]
             found.append(pytest.param(assignment, entry, id=f"{assignment}-{entry.name}", marks=marks))
     return found
+
+
+def what_it_stands_for(entry: Mistake | Variant) -> str | frozenset[str]:
+    """What an entry stands for in the default run: a mistake's exercise, the files a variant patches."""
+    if isinstance(entry, Mistake):
+        return entry.exercise
+    return frozenset(patch.file for patch in entry.patches)
 
 
 def solution(assignment: str):
@@ -89,11 +105,19 @@ def test_stubs_score_zero_and_say_not_implemented(assignment, isolation, grade):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_self_check_runs_public_tests_of_every_exercise(assignment, grade, course):
+    report = grade(stubs(assignment), assignment, visibility="public")
+    assert report.tests and not any(t.hidden for t in report.tests)
+    assert {t.exercise for t in report.tests} == set(course.assignment(assignment).exercises)
+
+
+@pytest.mark.parametrize("assignment", [pytest.param(a, marks=slow_marks(a, "self-check-solution"))
+                                        for a in ASSIGNMENTS])
+def test_self_check_gives_the_solution_full_marks_with_public_tests_only(assignment, grade, course):
     solved = grade(solution(assignment), assignment, visibility="public")
-    assert solved.score == solved.max_score
-    for report in (solved, grade(stubs(assignment), assignment, visibility="public")):
-        assert report.tests and not any(t.hidden for t in report.tests)
-        assert {t.exercise for t in report.tests} == set(course.assignment(assignment).exercises)
+    lost = {t.title: t.feedback for t in solved.tests if not t.passed}
+    assert (solved.score, lost) == (solved.max_score, {})
+    assert not any(t.hidden for t in solved.tests)
+    assert {t.exercise for t in solved.tests} == set(course.assignment(assignment).exercises)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -62,6 +62,7 @@ def environment(pid: int) -> dict[str, str] | None:
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads other processes' environments in /proc")
 @pytest.mark.xdist_group("serial")
 @pytest.mark.slow  # the judges' parent imports TensorFlow (an oracle of a1's hidden tests)
+@pytest.mark.long  # every process of a real `course grade`; workers' hidden GPUs are checked in the fast run
 def test_every_process_of_course_grade_has_the_gpus_hidden(tmp_path):
     """The judges' parent, the judges, their workers (and any sandbox between): each one's environment."""
     for name in ("alice", "bob"):

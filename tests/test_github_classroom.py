@@ -10,6 +10,8 @@ import json
 import os
 import shlex
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -68,7 +70,9 @@ def test_every_course_command_line_parses_with_the_real_cli(workflow):
 def test_the_workflow_steps_report_full_points_for_the_solution(workflow, tmp_path):
     summary = tmp_path / "summary.md"
     env = {**os.environ, **{k: str(v) for k, v in workflow["env"].items()}, "SUBMISSION": str(SOLUTION),
-           "RUNNER_TEMP": str(tmp_path), "GITHUB_STEP_SUMMARY": str(summary)}
+           "RUNNER_TEMP": str(tmp_path), "GITHUB_STEP_SUMMARY": str(summary),
+           # the steps call `python` and `course`: this interpreter's, as on a runner whose venv is active
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     script = step(workflow, "Run the public graders") + "\n" + step(workflow, "Report points")
     result = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=300)

@@ -326,6 +326,7 @@ def test_hidden_tests_are_seeded_per_gradescope_student(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long  # the same attacks as the fast run's attackers (fallback as root), through run_autograder
 @pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope runs run_autograder as root; this test needs root")
 def test_an_attacker_run_as_gradescope_runs_it_gets_its_honest_score_and_nothing_more(bundle, tmp_path):
     """Without bubblewrap, as root: the four attacks of the hostile corpus in one upload.

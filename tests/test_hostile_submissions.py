@@ -108,6 +108,8 @@ def test_hostile_code_loses_only_its_own_points(hostile, forced, strict_course, 
     assert {n: s for n, s in scores.items() if n not in affected and s[0] < s[1]} == {}
 
 
+@pytest.mark.slow
+@pytest.mark.long  # a class graded for one forged results file; the attackers' run (fast run) forges results files too
 def test_fake_results_file_written_by_student_code_changes_nothing(make_submission, tmp_path):
     from graders.engine.classbook.batch import grade_batch
     from graders.engine.classbook.inputs import SubmissionInput

@@ -64,6 +64,7 @@ def test_solution_notebook_runs_top_to_bottom_with_full_marks(assignment, tmp_pa
 
 
 @pytest.mark.slow
+@pytest.mark.long  # a kernel run; the stubs' "Not implemented yet" (test_assignments) and the solution notebook stay
 @pytest.mark.parametrize("assignment", executed_notebooks())
 def test_stub_notebook_runs_and_every_check_says_not_implemented(assignment, tmp_path):
     checks = check_outputs(execute(released(assignment), tmp_path))
@@ -190,6 +191,9 @@ def test_the_package_carries_the_released_notebooks():
         assert packaged.read_bytes() == released(assignment).read_bytes()  # `course release --check` keeps it so
 
 
+@pytest.mark.slow
+@pytest.mark.long  # two notebooks graded from the packaged course; notebooks are graded in the fast run by
+# test_course_grade_reads_notebooks_and_survives_bad_ones, the packaged course by test_cli
 def test_the_package_s_own_course_grades_notebook_submissions(tmp_path):
     """As a Kubernetes image runs it: the course root is the installed graders/ package, no checkout."""
     subs = notebook_class(tmp_path)

@@ -25,6 +25,7 @@ def graded(tmp_path_factory, course):
     return out
 
 
+@pytest.mark.xdist_group("sample_class")  # one worker grades the samples once for all readers
 def test_every_submission_gets_a_self_contained_feedback_page(graded):
     for folder in (p for p in graded.iterdir() if p.is_dir()):
         page = (folder / FEEDBACK_HTML).read_text()
@@ -32,6 +33,7 @@ def test_every_submission_gets_a_self_contained_feedback_page(graded):
         assert "src=\"http" not in page and "href=\"http" not in page  # nothing to fetch
 
 
+@pytest.mark.xdist_group("sample_class")  # one worker grades the samples once for all readers
 def test_feedback_names_the_mistake_and_never_shows_solution_or_grader_code(graded):
     page = (graded / "ben" / FEEDBACK_HTML).read_text()
     assert "also passes where x == 0" in page
@@ -39,6 +41,7 @@ def test_feedback_names_the_mistake_and_never_shows_solution_or_grader_code(grad
         assert secret not in page
 
 
+@pytest.mark.xdist_group("sample_class")  # one worker grades the samples once for all readers
 def test_figures_show_the_training_curve_and_wrong_gradients(graded):
     ada = (graded / "ada" / FEEDBACK_HTML).read_text()
     ben = (graded / "ben" / FEEDBACK_HTML).read_text()
@@ -46,6 +49,7 @@ def test_figures_show_the_training_curve_and_wrong_gradients(graded):
     assert "yours vs finite differences" in ben and "data:image/png;base64," in ben
 
 
+@pytest.mark.xdist_group("sample_class")  # one worker grades the samples once for all readers
 def test_class_report_counts_mistakes_once_per_submission_and_lists_incidents(graded):
     page = (graded / CLASS_REPORT_HTML).read_text()
     assert "db summed over the wrong axis" in page
@@ -55,6 +59,7 @@ def test_class_report_counts_mistakes_once_per_submission_and_lists_incidents(gr
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
 @pytest.mark.parametrize("page", ["ben/" + FEEDBACK_HTML, CLASS_REPORT_HTML])
+@pytest.mark.xdist_group("sample_class")  # one worker grades the samples once for all readers
 def test_pages_render_in_a_real_browser(graded, page):
     from playwright.sync_api import sync_playwright
 
@@ -113,6 +118,7 @@ def corrected_outcomes(reports) -> dict:
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+@pytest.mark.xdist_group("sample_class")  # one worker grades the samples once for all readers
 def test_class_report_with_corrections_fits_1280_px_and_sorts_from_the_keyboard(graded, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -148,6 +154,7 @@ def test_class_report_with_corrections_fits_1280_px_and_sorts_from_the_keyboard(
         browser.close()
 
 
+@pytest.mark.xdist_group("sample_class")  # one worker grades the samples once for all readers
 def test_a_corrected_exercise_shows_its_final_points_with_the_correction_beside(graded):
     from graders.engine.reporting.reports import load_reports, student_page
 

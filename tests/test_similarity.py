@@ -238,6 +238,7 @@ def test_ungraded_submissions_are_compared_when_the_assignment_is_given(planted_
 
 
 @pytest.mark.slow
+@pytest.mark.long  # a class graded by `course grade` for it; the fast run compares folders in this process
 def test_course_grade_keeps_the_files_and_the_class_report_links_the_page(planted_class, tmp_path):
     """End to end: grade (a notebook among the .py folders), then `course similarity OUT`, then the report."""
     out = tmp_path / "graded"

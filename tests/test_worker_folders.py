@@ -68,6 +68,7 @@ def wait_gone(folder: Path, seconds: float = 30) -> list[str]:
 
 
 @pytest.mark.slow  # the judges' parent imports TensorFlow (an oracle of a1's hidden tests)
+@pytest.mark.long  # a batch ending normally; the SIGTERM to the command (fast run) must also leave none
 def test_a_batch_with_two_judges_leaves_no_folder(tmp_path, tmpdir_env):
     folder, env = tmpdir_env
     process = grade(students(tmp_path), tmp_path / "out", env)

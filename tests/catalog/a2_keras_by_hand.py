@@ -12,6 +12,10 @@ from tests.conftest import Patch
 
 B, HN, S = "by_hand.py", "hand_numbers.py", "set_weights.py"
 
+# In a worker, each imports TensorFlow again: the stubs raise before any Keras call, repeating a1's
+# stubs (a worker) and a2's (this process); the solution is graded in workers by test_a2_variants' class.
+SLOW_CHECKS = {"stubs-worker", "solution-worker"}
+
 DENSE_BODY = """    z = x @ W + b
     if activation == "tanh":
         return np.tanh(z)

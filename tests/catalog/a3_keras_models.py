@@ -44,7 +44,10 @@ def graders_for(course: Course, entry: Mistake | Variant) -> str:
     return graders_of(course, exercises, entry.trains)
 
 
-SLOW_CHECKS = {"solution-worker"}  # the hidden tests train models: in a worker, TensorFlow is imported again
+# In a worker the hidden tests import TensorFlow again and train; the public self-check trains too and
+# repeats what the graded solution's run (all tests, this process) already passes; the stubs in a worker
+# repeat a1's (a worker) and a3's (this process).
+SLOW_CHECKS = {"solution-worker", "self-check-solution", "stubs-worker"}
 
 M, B = "models.py", "bridge.py"
 
