@@ -58,9 +58,10 @@ def entries(kind: str) -> list:
         seen: set = set()
         for entry in getattr(catalog(assignment), kind):
             stands_for = what_it_stands_for(entry)
-            fast = not entry.trains and stands_for not in seen
+            marks = [pytest.mark.slow] if entry.trains else []
+            if entry.trains or stands_for in seen:
+                marks.append(pytest.mark.long)
             seen.add(stands_for)
-            marks = [] if fast else [pytest.mark.slow, pytest.mark.long] if entry.trains else [pytest.mark.long]
             found.append(pytest.param(assignment, entry, id=f"{assignment}-{entry.name}", marks=marks))
     return found
 

@@ -41,8 +41,9 @@ pytestmark = [
 # orphans go to the nearest subreaper above slurmd, which may be this pytest worker (in-process grading
 # makes it one) and never reaps them: a zombie left in a job's process group keeps SLURM from ending the
 # job ("Kill task failed"), drains the node and leaves the rest of the array pending.
-INIT = """import ctypes, os, signal, subprocess, sys
-ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+INIT = """import os, signal, subprocess, sys
+from graders.engine.isolation.reaper import become_subreaper
+become_subreaper()
 daemon = subprocess.Popen(sys.argv[1:])
 signal.signal(signal.SIGTERM, lambda *_: daemon.terminate())
 while True:
